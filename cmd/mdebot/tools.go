@@ -1,4 +1,6 @@
-package main
+//go:build tools
+
+// Package main pins dependencies that are about to be used (removed once they are).
 import (
  _ "github.com/slack-go/slack"
  _ "github.com/slack-go/slack/socketmode"
@@ -14,4 +16,3 @@ import (
  _ "github.com/gorilla/websocket"
  _ "github.com/prometheus/client_golang/prometheus"
 )
-func main(){}
