@@ -1,6 +1,7 @@
 //go:build tools
 
 // Package main pins dependencies that are about to be used (removed once they are).
+package main
 import (
  _ "github.com/slack-go/slack"
  _ "github.com/slack-go/slack/socketmode"
