@@ -1,0 +1,142 @@
+package defender
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors for outcomes callers branch on.
+var (
+	// ErrNotFound matches an *APIError with status 404.
+	ErrNotFound = errors.New("defender: not found")
+	// ErrThrottled matches an *APIError with status 429 (after the retries gave up).
+	ErrThrottled = errors.New("defender: throttled")
+	// ErrForbidden matches an *APIError with status 403: the app lacks a permission or the tenant
+	// a feature.
+	ErrForbidden = errors.New("defender: forbidden")
+	// ErrUnauthorized matches an *APIError with status 401.
+	ErrUnauthorized = errors.New("defender: unauthorized")
+	// ErrForeignNextLink is returned when a list's @odata.nextLink points at another scheme or
+	// host than the base URL; following it would send the bearer token there.
+	ErrForeignNextLink = errors.New("defender: refusing an @odata.nextLink to another host")
+)
+
+// APIError is a non-2xx reply from MDE. Message and Code come from MDE and are not meant for end
+// users as they are; Target is MDE's correlation id, to quote to Microsoft support.
+type APIError struct {
+	StatusCode int
+	Code       string
+	Message    string
+	Target     string
+	// RetryAfter is the wait MDE asked for with a 429 or 503, zero when it gave none.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "defender: HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Target != "" {
+		b.WriteString(" (correlation " + e.Target + ")")
+	}
+	return b.String()
+}
+
+// Is lets errors.Is match the sentinels by status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrThrottled:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	}
+	return false
+}
+
+// alreadyPending reports whether MDE refused an action because the same one is pending.
+func (e *APIError) alreadyPending() bool {
+	if e.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	return strings.EqualFold(e.Code, "ActiveRequestAlreadyExists") ||
+		strings.Contains(strings.ToLower(e.Message), "already in progress")
+}
+
+// TransportError is a request that got no HTTP reply (connection refused, timeout, TLS failure).
+// For a response action it is ambiguous: the action may or may not have been created.
+type TransportError struct {
+	Method string
+	Path   string
+	Err    error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("defender: %s %s: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// newAPIError reads an MDE error body ({"error":{"code","message","target"}}) through a size
+// limit. A body of another shape keeps its first line as the message.
+func newAPIError(resp *http.Response) *APIError {
+	e := &APIError{StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header, time.Now())}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var env struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Target  string `json:"target"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil && (env.Error.Code != "" || env.Error.Message != "") {
+		e.Code, e.Message, e.Target = env.Error.Code, env.Error.Message, env.Error.Target
+		return e
+	}
+	msg := strings.TrimSpace(string(body))
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	e.Message = msg
+	return e
+}
+
+// retryAfter parses Retry-After as seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
