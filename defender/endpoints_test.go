@@ -23,11 +23,11 @@ type endpointCase struct {
 	name   string
 	run    func(ctx context.Context, c *Client) (any, error)
 	method string
-	path   string            // escaped path under the base, e.g. /api/alerts/x
-	query  url.Values        // expected query (nil: none)
-	body   string            // expected JSON body, compared exactly after normalising spacing ("" for none)
-	status int               // reply status (200 when zero)
-	reply  []byte            // reply body
+	path   string     // escaped path under the base, e.g. /api/alerts/x
+	query  url.Values // expected query (nil: none)
+	body   string     // expected JSON body, compared exactly after normalising spacing ("" for none)
+	status int        // reply status (200 when zero)
+	reply  []byte     // reply body
 	check  func(*testing.T, any)
 }
 
@@ -157,15 +157,21 @@ func TestEndpoints(t *testing.T) {
 		{name: "unisolate", method: "POST", path: "/api/machines/" + machineID + "/unisolate", status: 201, reply: []byte(action), body: `{"Comment":"c"}`,
 			run: func(ctx context.Context, c *Client) (any, error) { return c.Unisolate(ctx, machineID, "c") }},
 		{name: "full scan", method: "POST", path: "/api/machines/" + machineID + "/runAntiVirusScan", status: 201, reply: []byte(action), body: `{"Comment":"c","ScanType":"Full"}`,
-			run: func(ctx context.Context, c *Client) (any, error) { return c.RunAntivirusScan(ctx, machineID, "c", ScanFull) }},
+			run: func(ctx context.Context, c *Client) (any, error) {
+				return c.RunAntivirusScan(ctx, machineID, "c", ScanFull)
+			}},
 		{name: "quick scan by default", method: "POST", path: "/api/machines/" + machineID + "/runAntiVirusScan", status: 201, reply: []byte(action), body: `{"Comment":"c","ScanType":"Quick"}`,
 			run: func(ctx context.Context, c *Client) (any, error) { return c.RunAntivirusScan(ctx, machineID, "c", "") }},
 		{name: "restrict", method: "POST", path: "/api/machines/" + machineID + "/restrictCodeExecution", status: 201, reply: []byte(action), body: `{"Comment":"c"}`,
 			run: func(ctx context.Context, c *Client) (any, error) { return c.RestrictCodeExecution(ctx, machineID, "c") }},
 		{name: "unrestrict", method: "POST", path: "/api/machines/" + machineID + "/unrestrictCodeExecution", status: 201, reply: []byte(action), body: `{"Comment":"c"}`,
-			run: func(ctx context.Context, c *Client) (any, error) { return c.UnrestrictCodeExecution(ctx, machineID, "c") }},
+			run: func(ctx context.Context, c *Client) (any, error) {
+				return c.UnrestrictCodeExecution(ctx, machineID, "c")
+			}},
 		{name: "collect", method: "POST", path: "/api/machines/" + machineID + "/collectInvestigationPackage", status: 201, reply: []byte(action), body: `{"Comment":"c"}`,
-			run: func(ctx context.Context, c *Client) (any, error) { return c.CollectInvestigationPackage(ctx, machineID, "c") }},
+			run: func(ctx context.Context, c *Client) (any, error) {
+				return c.CollectInvestigationPackage(ctx, machineID, "c")
+			}},
 		{name: "stop and quarantine", method: "POST", path: "/api/machines/" + machineID + "/StopAndQuarantineFile", status: 201, reply: []byte(action),
 			body: `{"Comment":"c","Sha1":"` + sha1Hex + `"}`,
 			run: func(ctx context.Context, c *Client) (any, error) {
@@ -209,7 +215,9 @@ func TestEndpoints(t *testing.T) {
 			run: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteIndicator(ctx, "995") }},
 		{name: "hunt", method: "POST", path: "/api/advancedqueries/run", reply: testdataBytes("hunting.json"),
 			body: `{"Query":"DeviceProcessEvents | limit 2"}`,
-			run:  func(ctx context.Context, c *Client) (any, error) { return c.Hunt(ctx, "  DeviceProcessEvents | limit 2 ") },
+			run: func(ctx context.Context, c *Client) (any, error) {
+				return c.Hunt(ctx, "  DeviceProcessEvents | limit 2 ")
+			},
 			check: func(t *testing.T, v any) {
 				r := v.(HuntingResult)
 				if len(r.Schema) != 4 || len(r.Results) != 2 || r.Results[1]["Count"].(json.Number).String() != "12345678901" {
@@ -241,7 +249,9 @@ func TestEndpoints(t *testing.T) {
 			run: func(ctx context.Context, c *Client) (any, error) { return c.IPAlerts(ctx, "2001:DB8::1") }},
 		{name: "domain stats", method: "GET", path: "/api/domains/evil.example.net/stats", query: url.Values{"lookBackHours": {"720"}},
 			reply: []byte(`{"host":"evil.example.net","organizationPrevalence":0}`),
-			run:   func(ctx context.Context, c *Client) (any, error) { return c.DomainStatistics(ctx, "Evil.Example.net", 90*24*time.Hour) }},
+			run: func(ctx context.Context, c *Client) (any, error) {
+				return c.DomainStatistics(ctx, "Evil.Example.net", 90*24*time.Hour)
+			}},
 		{name: "domain alerts", method: "GET", path: "/api/domains/evil.example.net/alerts", reply: listBody(alert),
 			run: func(ctx context.Context, c *Client) (any, error) { return c.DomainAlerts(ctx, "evil.example.net") }},
 		{name: "domain machines", method: "GET", path: "/api/domains/evil.example.net/machines", reply: listBody(machine),

@@ -93,7 +93,7 @@ func TestListRefusesForeignNextLink(t *testing.T) {
 	t.Parallel()
 	for _, link := range []string{
 		"https://evil.example.com/api/alerts?$skip=1",
-		"http://HOST/api/alerts?$skip=1",           // same host, other scheme
+		"http://HOST/api/alerts?$skip=1",          // same host, other scheme
 		"https://user:pw@HOST/api/alerts?$skip=1", // credentials in the link
 		"https://127.0.0.2:1/api/alerts?$skip=1",
 	} {
