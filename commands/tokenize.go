@@ -1,0 +1,334 @@
+// Package commands is mdebot's chat-ops logic, free of Slack types: the command grammar and its
+// parsing, the command registry, authorization, the approval policy and user-safe errors.
+package commands
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxTextLen is the longest command text accepted, in characters (Unicode code points), counted on
+// the text as Slack sends it.
+const MaxTextLen = 4000
+
+// MaxArgs is the largest number of arguments one command may have, the verb included.
+const MaxArgs = 64
+
+// SyntaxError reports command text that cannot be parsed. Msg is written for the person who typed
+// the command. It quotes at most a short excerpt of that text, in which < > & and ` are replaced by
+// look-alikes, and it holds no control characters. Like any text, it still goes through EscapeMrkdwn
+// or Plain on its way to Slack.
+type SyntaxError struct {
+	Msg string
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
+
+func syntaxErrorf(format string, args ...any) *SyntaxError {
+	return &SyntaxError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Kind says what a token stands for.
+type Kind int
+
+// The kinds of token.
+const (
+	// KindWord is plain text, which may contain Slack links or mentions that have been undone.
+	KindWord Kind = iota
+	// KindQuoted is text that was quoted in whole or in part; the quotes are not in Text.
+	KindQuoted
+	// KindUserMention is exactly one user mention, <@U123> or <@U123|alice>: ID "U123", Text "@U123".
+	KindUserMention
+	// KindChannelMention is exactly one channel mention, <#C123|sec>: ID "C123", Text "#C123".
+	KindChannelMention
+	// KindGroupMention is exactly one user-group mention, <!subteam^S123|@team>: ID "S123", Text "@S123".
+	KindGroupMention
+	// KindBroadcast is exactly one of <!here>, <!channel>, <!everyone>: ID "here", Text "@here".
+	KindBroadcast
+	// KindURL is exactly one link that Slack made from a URL, a domain or an e-mail address: Text is
+	// what the user typed (evil.com, a@b.c, https://x.y/a) and URL the link's target.
+	KindURL
+)
+
+// String names the kind in words.
+func (k Kind) String() string {
+	switch k {
+	case KindWord:
+		return "word"
+	case KindQuoted:
+		return "quoted text"
+	case KindUserMention:
+		return "user mention"
+	case KindChannelMention:
+		return "channel mention"
+	case KindGroupMention:
+		return "user group mention"
+	case KindBroadcast:
+		return "broadcast mention"
+	case KindURL:
+		return "link"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Token is one argument of a command.
+type Token struct {
+	// Kind says what the token stands for.
+	Kind Kind
+	// Text is the argument as the user meant it: quotes removed, Slack markup undone, &amp; &lt; &gt;
+	// decoded, and every white-space character turned into a plain space.
+	Text string
+	// ID is the Slack ID of a mention (U…, W…, C…, G…, D…, S…) or the broadcast name (here, channel,
+	// everyone).
+	ID string
+	// Label is the display text Slack put in a mention or link; it is informative, never trusted.
+	Label string
+	// URL is the target of a KindURL token.
+	URL string
+	// Start and End are the byte offsets of the token in the original text, quotes and markup
+	// included, so that a verb taking free text (hunt) can read the rest raw and pass it to Unescape.
+	Start, End int
+}
+
+// Tokenize splits slash-command text into arguments the way Tokens does and returns their Text.
+func Tokenize(text string) ([]string, error) {
+	toks, err := Tokens(text)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]string, len(toks))
+	for i, t := range toks {
+		args[i] = t.Text
+	}
+	return args, nil
+}
+
+// Tokens splits slash-command text into arguments. The rules, in order of precedence:
+//
+//   - Arguments are separated by runs of white space (any Unicode space: tabs, newlines, NBSP ...).
+//   - A double quote (" “ ” „ ‟ « » ＂) starts a quoted part anywhere outside quotes; any quote of
+//     the same family ends it, so phones' smart quotes work. Text around quotes joins the argument,
+//     so key:"a b" is one argument, key:a b.
+//   - A single quote (' ‘ ’ ‚ ‛ ‹ › ＇) does the same, except that after a letter or digit it is an
+//     apostrophe (user's, it’s, O'Brien); inside single quotes, one followed by a letter or digit is
+//     an apostrophe too, so 'it's fine' is one argument.
+//   - A backslash makes the quote that follows it literal ("say \"hi\""); every other backslash is
+//     kept, so Windows paths survive.
+//   - Slack markup is undone: <http://evil.com|evil.com> is evil.com, <https://x.y/a> is
+//     https://x.y/a, <mailto:a@b.c|a@b.c> is a@b.c, mentions become typed tokens (see Kind). A link
+//     whose text is not its target is refused rather than guessed.
+//   - &amp; &lt; &gt; are decoded; what they decode to is always literal text, never markup.
+//
+// Text longer than MaxTextLen characters, invalid UTF-8, control characters other than white space,
+// invisible format characters (bidi overrides such as U+202E, zero-width space, BOM), unterminated
+// quotes, unknown markup and more than MaxArgs arguments are refused with a *SyntaxError.
+func Tokens(text string) ([]Token, error) {
+	if err := checkText(text); err != nil {
+		return nil, err
+	}
+	s := scanner{text: text}
+	if err := s.run(); err != nil {
+		return nil, err
+	}
+	if len(s.toks) > MaxArgs {
+		return nil, syntaxErrorf("too many arguments (%d, the limit is %d)", len(s.toks), MaxArgs)
+	}
+	return s.toks, nil
+}
+
+// Unescape undoes Slack's encoding in free text (a KQL query, a comment) without splitting it:
+// markup and entities are resolved as in Tokens, quotes and white space are left alone. It applies
+// the same checks on length, encoding and characters.
+func Unescape(text string) (string, error) {
+	if err := checkText(text); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	for i := 0; i < len(text); {
+		j := strings.IndexAny(text[i:], "<&")
+		if j < 0 {
+			b.WriteString(text[i:])
+			break
+		}
+		b.WriteString(text[i : i+j])
+		i += j
+		p, n, err := unmark(text, i)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(p.text)
+		i += n
+	}
+	return b.String(), nil
+}
+
+// checkText applies the limits that hold for any command text.
+func checkText(text string) error {
+	if n := utf8.RuneCountInString(text); n > MaxTextLen {
+		return syntaxErrorf("command too long (%d characters, the limit is %d)", n, MaxTextLen)
+	}
+	if !utf8.ValidString(text) {
+		return syntaxErrorf("the command is not valid UTF-8 text")
+	}
+	n := 0
+	for _, r := range text {
+		n++
+		if !unicode.IsSpace(r) && forbidden(r) {
+			return syntaxErrorf("the command has a control or invisible character (U+%04X) at character %d; retype it without it", r, n)
+		}
+	}
+	return nil
+}
+
+// scanner holds the state of one Tokens call.
+type scanner struct {
+	text   string
+	toks   []Token
+	buf    strings.Builder
+	tok    Token // the token being built
+	in     bool  // a token has begun
+	quoted bool  // the token has a quoted part
+	plain  bool  // the token has literal text
+	marks  int   // markup pieces in the token
+	mark   piece // the last of them
+}
+
+func (s *scanner) run() error {
+	var open rune // the family of the open quote, 0 outside quotes
+	openAt := 0
+	prev := ' '
+	for i := 0; i < len(s.text); {
+		r, size := utf8.DecodeRuneInString(s.text[i:])
+		next, nsize := utf8.DecodeRuneInString(s.text[i+size:])
+		switch {
+		case open == 0 && unicode.IsSpace(r):
+			s.end(i)
+		case r == '\\' && family(next) != 0 && (open == 0 || family(next) == open):
+			s.literal(i, string(next))
+			r, size = next, size+nsize
+		case open != 0 && family(r) == open && (open == '"' || !isAlnum(next)):
+			open = 0
+		case open == 0 && (family(r) == '"' || family(r) == '\'' && !isAlnum(prev)):
+			s.begin(i)
+			s.quoted = true
+			open, openAt = family(r), i
+		case r == '<' || r == '&':
+			p, n, err := unmark(s.text, i)
+			if err != nil {
+				return err
+			}
+			if p.markup {
+				s.begin(i)
+				s.buf.WriteString(p.text)
+				s.marks++
+				s.mark = p
+				r = 'a' // a mention reads as a word: <@U1>'s keeps its apostrophe
+			} else {
+				s.literal(i, p.text)
+			}
+			size = n
+		default:
+			s.literal(i, string(r))
+		}
+		prev = r
+		i += size
+	}
+	if open != 0 {
+		return syntaxErrorf("unterminated quote starting at %s (character %d)",
+			excerpt(s.text[openAt:]), utf8.RuneCountInString(s.text[:openAt])+1)
+	}
+	s.end(len(s.text))
+	return nil
+}
+
+func (s *scanner) begin(at int) {
+	if !s.in {
+		s.in = true
+		s.tok = Token{Start: at}
+	}
+}
+
+func (s *scanner) literal(at int, text string) {
+	s.begin(at)
+	s.buf.WriteString(text)
+	s.plain = true
+}
+
+// end finishes the token in progress, if any, at byte offset at.
+func (s *scanner) end(at int) {
+	if !s.in {
+		return
+	}
+	t := s.tok
+	t.End = at
+	t.Text = blanks(s.buf.String())
+	switch {
+	case s.marks == 1 && !s.plain && s.mark.kind != KindWord:
+		t.Kind, t.ID, t.Label, t.URL = s.mark.kind, s.mark.id, blanks(s.mark.label), s.mark.url
+	case s.quoted:
+		t.Kind = KindQuoted
+	default:
+		t.Kind = KindWord
+	}
+	s.toks = append(s.toks, t)
+	s.buf.Reset()
+	s.in, s.quoted, s.plain, s.marks, s.mark = false, false, false, 0, piece{}
+}
+
+// family returns the ASCII double quote for any double quote, the ASCII single quote for any
+// single quote, and 0 for anything else.
+func family(r rune) rune {
+	switch r {
+	case '"', '“', '”', '„', '‟', '«', '»', '＂':
+		return '"'
+	case '\'', '‘', '’', '‚', '‛', '‹', '›', '＇':
+		return '\''
+	}
+	return 0
+}
+
+func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// blanks turns every white-space character into a plain space.
+func blanks(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// excerpt shortens user text for an error message and replaces the characters that mean something
+// to Slack with look-alikes, so the message stays harmless even if a renderer forgets to escape it.
+func excerpt(s string) string {
+	const max = 24
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			b.WriteRune('…')
+			break
+		}
+		n++
+		switch {
+		case r == '<':
+			r = '‹'
+		case r == '>':
+			r = '›'
+		case r == '&':
+			r = '＆'
+		case r == '`':
+			r = 'ˋ'
+		case unicode.IsSpace(r):
+			r = ' '
+		case forbidden(r):
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+	}
+	return `"` + b.String() + `"`
+}
