@@ -1,0 +1,182 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Limits Slack enforces on messages.
+const (
+	maxTextLen       = 40000
+	maxMessageBlocks = 50
+)
+
+// content is the text, blocks and attachments of a chat call.
+type content struct {
+	text        string
+	blocks      json.RawMessage
+	attachments json.RawMessage
+}
+
+// readContent validates the message arguments of a chat call.
+func readContent(req *apiRequest) (content, error) {
+	c := content{text: req.get("text"), blocks: req.raw("blocks"), attachments: req.raw("attachments")}
+	if len(c.text) > maxTextLen {
+		return c, slackError("msg_too_long")
+	}
+	if c.blocks != nil {
+		var list []json.RawMessage
+		if err := json.Unmarshal(c.blocks, &list); err != nil || len(list) > maxMessageBlocks {
+			return c, slackError("invalid_blocks")
+		}
+		if len(list) == 0 {
+			c.blocks = nil
+		}
+	}
+	if c.attachments != nil && !json.Valid(c.attachments) {
+		return c, slackError("invalid_attachments")
+	}
+	return c, nil
+}
+
+func (c content) empty() bool {
+	return c.text == "" && c.blocks == nil && (c.attachments == nil || string(c.attachments) == "[]")
+}
+
+// chatPostMessage posts a channel message or a thread reply.
+func (f *Fake) chatPostMessage(req *apiRequest) (map[string]any, error) {
+	ch := req.get("channel")
+	if ch == "" {
+		return nil, slackError("channel_not_found")
+	}
+	c, err := readContent(req)
+	if err != nil {
+		return nil, err
+	}
+	if c.empty() {
+		return nil, slackError("no_text")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := &Message{Channel: ch, TS: f.nextTSLocked(), ThreadTS: req.get("thread_ts"), Text: c.text, Blocks: c.blocks, Attachments: c.attachments}
+	f.addMessageLocked(m, "chat.postMessage", req.flag("link_names"))
+	f.notifyLocked()
+	return map[string]any{"channel": ch, "ts": m.TS, "message": f.messageObject(m)}, nil
+}
+
+// chatUpdate edits a message: text and blocks are replaced when given,
+// blocks are kept when the call leaves them out, as Slack does.
+func (f *Fake) chatUpdate(req *apiRequest) (map[string]any, error) {
+	c, err := readContent(req)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.liveMessageLocked(req.get("channel"), req.get("ts"))
+	if err != nil {
+		return nil, err
+	}
+	if req.has("text") {
+		m.Text = c.text
+	}
+	if req.has("blocks") {
+		m.Blocks = c.blocks
+	}
+	if req.has("attachments") {
+		m.Attachments = c.attachments
+	}
+	if m.Text == "" && m.Blocks == nil && m.Attachments == nil {
+		return nil, slackError("no_text")
+	}
+	f.reviseMessageLocked(m, "chat.update", req.flag("link_names"))
+	f.notifyLocked()
+	return map[string]any{"channel": m.Channel, "ts": m.TS, "text": m.Text, "message": f.messageObject(m)}, nil
+}
+
+// chatDelete marks a message deleted.
+func (f *Fake) chatDelete(req *apiRequest) (map[string]any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.liveMessageLocked(req.get("channel"), req.get("ts"))
+	if err != nil {
+		return nil, err
+	}
+	m.Deleted = true
+	f.reviseMessageLocked(m, "chat.delete", false)
+	f.notifyLocked()
+	return map[string]any{"channel": m.Channel, "ts": m.TS}, nil
+}
+
+// chatPostEphemeral records a message only one user sees.
+func (f *Fake) chatPostEphemeral(req *apiRequest) (map[string]any, error) {
+	ch, user := req.get("channel"), req.get("user")
+	if ch == "" {
+		return nil, slackError("channel_not_found")
+	}
+	if user == "" {
+		return nil, slackError("user_not_found")
+	}
+	c, err := readContent(req)
+	if err != nil {
+		return nil, err
+	}
+	if c.empty() {
+		return nil, slackError("no_text")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e := Ephemeral{Channel: ch, User: user, TS: f.nextTSLocked(), ThreadTS: req.get("thread_ts"), Text: c.text, Blocks: c.blocks, Via: "chat.postEphemeral"}
+	f.rec.ephemerals = append(f.rec.ephemerals, e)
+	f.scanMentionsLocked(req.flag("link_names"), c.text, c.blocks, c.attachments)
+	f.notifyLocked()
+	return map[string]any{"message_ts": e.TS}, nil
+}
+
+// chatGetPermalink returns a workspace URL for a message.
+func (f *Fake) chatGetPermalink(req *apiRequest) (map[string]any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.liveMessageLocked(req.get("channel"), req.get("message_ts"))
+	if err != nil {
+		return nil, err
+	}
+	link := fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", f.opts.TeamDomain, m.Channel, strings.Replace(m.TS, ".", "", 1))
+	if m.ThreadTS != "" {
+		link += "?thread_ts=" + m.ThreadTS + "&cid=" + m.Channel
+	}
+	return map[string]any{"channel": m.Channel, "permalink": link}, nil
+}
+
+// liveMessageLocked finds a message that exists and is not deleted; f.mu
+// must be held.
+func (f *Fake) liveMessageLocked(channel, ts string) (*Message, error) {
+	if channel == "" {
+		return nil, slackError("channel_not_found")
+	}
+	m := f.rec.msgIndex[msgKey{channel, ts}]
+	if m == nil || m.Deleted {
+		return nil, slackError("message_not_found")
+	}
+	return m, nil
+}
+
+// messageObject renders a message the way the Web API and interaction
+// payloads show it.
+func (f *Fake) messageObject(m *Message) map[string]any {
+	out := map[string]any{
+		"type": "message", "user": f.opts.BotUserID, "bot_id": f.opts.BotID,
+		"app_id": f.opts.AppID, "team": f.opts.TeamID, "ts": m.TS, "text": m.Text,
+	}
+	if m.ThreadTS != "" {
+		out["thread_ts"] = m.ThreadTS
+	}
+	if m.Blocks != nil {
+		out["blocks"] = m.Blocks
+	}
+	if m.Attachments != nil {
+		out["attachments"] = m.Attachments
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package slackfake
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// User is a workspace member as users.info reports it.
+type User struct {
+	ID                string
+	Name              string // handle; defaults to the lower-cased ID
+	RealName          string
+	Email             string
+	Deleted           bool
+	IsBot             bool
+	IsAdmin           bool
+	IsOwner           bool
+	IsRestricted      bool // multi-channel guest
+	IsUltraRestricted bool // single-channel guest
+	TZ                string
+}
+
+// Channel is a conversation as conversations.info reports it.
+type Channel struct {
+	ID        string
+	Name      string // defaults to the lower-cased ID
+	IsPrivate bool
+	IsIM      bool
+}
+
+// SetUser adds or replaces a user for users.info. Users never set are
+// unknown to users.info (user_not_found).
+func (f *Fake) SetUser(u User) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[u.ID] = u
+}
+
+// SetUserGroup sets the members usergroups.users.list returns for a user
+// group ID (S…). Groups never set are unknown (no_such_subteam).
+func (f *Fake) SetUserGroup(id string, users []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groups[id] = slices.Clone(users)
+}
+
+// SetChannel sets a channel's name and kind for conversations.info and the
+// payloads. Channels never set are reported as public channels named after
+// their lower-cased ID.
+func (f *Fake) SetChannel(c Channel) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.chans[c.ID] = c
+}
+
+// authTest identifies the bot.
+func (f *Fake) authTest(*apiRequest) (map[string]any, error) {
+	return map[string]any{
+		"url": "https://" + f.opts.TeamDomain + ".slack.com/", "team": f.opts.TeamDomain, "user": "mdebot",
+		"team_id": f.opts.TeamID, "user_id": f.opts.BotUserID, "bot_id": f.opts.BotID, "is_enterprise_install": false,
+	}, nil
+}
+
+// usersInfo answers one "user" or a comma-separated "users" list.
+func (f *Fake) usersInfo(req *apiRequest) (map[string]any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if list := req.get("users"); list != "" {
+		var out []any
+		for _, id := range strings.Split(list, ",") {
+			u, ok := f.users[id]
+			if !ok {
+				return nil, slackError("user_not_found")
+			}
+			out = append(out, f.userObject(u))
+		}
+		return map[string]any{"users": out}, nil
+	}
+	u, ok := f.users[req.get("user")]
+	if !ok {
+		return nil, slackError("user_not_found")
+	}
+	return map[string]any{"user": f.userObject(u)}, nil
+}
+
+func (f *Fake) userObject(u User) map[string]any {
+	name := cmp.Or(u.Name, strings.ToLower(u.ID))
+	return map[string]any{
+		"id": u.ID, "team_id": f.opts.TeamID, "name": name, "real_name": u.RealName, "deleted": u.Deleted,
+		"is_bot": u.IsBot, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_restricted": u.IsRestricted,
+		"is_ultra_restricted": u.IsUltraRestricted, "tz": u.TZ, "is_app_user": false,
+		"profile": map[string]any{"real_name": u.RealName, "display_name": name, "email": u.Email},
+	}
+}
+
+// usergroupsUsersList returns a user group's members.
+func (f *Fake) usergroupsUsersList(req *apiRequest) (map[string]any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	users, ok := f.groups[req.get("usergroup")]
+	if !ok {
+		return nil, slackError("no_such_subteam")
+	}
+	return map[string]any{"users": append([]string{}, users...)}, nil
+}
+
+// conversationsInfo describes a channel; IDs must look like Slack's (C, G
+// or D followed by upper-case letters and digits).
+func (f *Fake) conversationsInfo(req *apiRequest) (map[string]any, error) {
+	id := req.get("channel")
+	if len(id) < 2 || !strings.ContainsRune("CGD", rune(id[0])) || strings.ToUpper(id) != id {
+		return nil, slackError("channel_not_found")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.chans[id]
+	if !ok {
+		c = Channel{ID: id, IsIM: id[0] == 'D'}
+	}
+	return map[string]any{"channel": map[string]any{
+		"id": c.ID, "name": f.channelNameLocked(id), "is_channel": !c.IsPrivate && !c.IsIM,
+		"is_group": c.IsPrivate, "is_im": c.IsIM, "is_private": c.IsPrivate || c.IsIM, "is_member": true,
+		"is_archived": false, "context_team_id": f.opts.TeamID,
+	}}, nil
+}
+
+// userNameLocked returns the handle of a user; f.mu must be held.
+func (f *Fake) userNameLocked(id string) string {
+	return cmp.Or(f.users[id].Name, strings.ToLower(id))
+}
+
+// channelNameLocked returns the name of a channel; f.mu must be held.
+func (f *Fake) channelNameLocked(id string) string {
+	return cmp.Or(f.chans[id].Name, strings.ToLower(id))
+}

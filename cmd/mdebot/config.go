@@ -1,0 +1,627 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/mdebot/mdebot/defender"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Config is mdebot's configuration, the environment contract of DESIGN.md. Every env-tagged field
+// is read as a string, trimmed, with a set-but-blank variable counting as unset (so its default
+// applies); LoadConfig then parses and checks them all, and fills the untagged fields, so that one
+// run reports every problem. Printing a Config (fmt, slog, JSON) goes through Redacted, which
+// never shows a secret.
+type Config struct {
+	SlackAppToken string `env:"SLACK_APP_TOKEN"`                                      // secret, xapp-
+	SlackBotToken string `env:"SLACK_BOT_TOKEN"`                                      // secret, xoxb-
+	SlackAPIURL   string `env:"MDEBOT_SLACK_API_URL, default=https://slack.com/api/"` // ends with "/"
+
+	TenantID                  string `env:"AZURE_TENANT_ID"`
+	ClientID                  string `env:"AZURE_CLIENT_ID"`
+	ClientSecret              string `env:"AZURE_CLIENT_SECRET"`               // secret
+	ClientCertificatePath     string `env:"AZURE_CLIENT_CERTIFICATE_PATH"`     // PEM or PFX
+	ClientCertificatePassword string `env:"AZURE_CLIENT_CERTIFICATE_PASSWORD"` // secret
+	FederatedTokenFile        string `env:"AZURE_FEDERATED_TOKEN_FILE"`
+	CustomAuthorityHost       string `env:"AZURE_AUTHORITY_HOST"` // see AuthorityHost
+	CloudName                 string `env:"MDEBOT_CLOUD, default=public"`
+	CustomDefenderURL         string `env:"MDEBOT_DEFENDER_URL"`   // see DefenderURL
+	CustomDefenderScope       string `env:"MDEBOT_DEFENDER_SCOPE"` // see Scope
+
+	RedisURL    string `env:"REDIS_URL"` // its password is secret; empty: embedded store
+	RedisPrefix string `env:"MDEBOT_REDIS_PREFIX, default=mdebot"`
+
+	AlertChannel         string `env:"MDEBOT_ALERT_CHANNEL"`
+	AlertRoutes          string `env:"MDEBOT_ALERT_ROUTES"` // raw; its grammar is parsed elsewhere
+	AlertMinSeverity     string `env:"MDEBOT_ALERT_MIN_SEVERITY, default=Low"`
+	RawAlertPollInterval string `env:"MDEBOT_ALERT_POLL_INTERVAL, default=15s"`
+	RawAlertLookback     string `env:"MDEBOT_ALERT_LOOKBACK, default=1h"`
+
+	ApprovalChannel      string `env:"MDEBOT_APPROVAL_CHANNEL"`
+	RawResponders        string `env:"MDEBOT_RESPONDERS"`
+	RawApprovers         string `env:"MDEBOT_APPROVERS"`
+	RawViewers           string `env:"MDEBOT_VIEWERS"`
+	RawApprovalTTL       string `env:"MDEBOT_APPROVAL_TTL, default=30m"`
+	RawApprovalsRequired string `env:"MDEBOT_APPROVALS_REQUIRED, default=1"`
+	AuditChannel         string `env:"MDEBOT_AUDIT_CHANNEL"`
+
+	HTTPAddr  string `env:"MDEBOT_HTTP_ADDR, default=:8080"`
+	LogLevel  string `env:"MDEBOT_LOG_LEVEL, default=info"`
+	LogFormat string `env:"MDEBOT_LOG_FORMAT, default=json"`
+
+	// Cloud is the cloud named by MDEBOT_CLOUD.
+	Cloud defender.Cloud
+	// AlertPollInterval and AlertLookback are the parsed MDEBOT_ALERT_POLL_INTERVAL and
+	// MDEBOT_ALERT_LOOKBACK.
+	AlertPollInterval, AlertLookback time.Duration
+	// Responders, Approvers and Viewers are the Slack user and user-group IDs of
+	// MDEBOT_RESPONDERS, MDEBOT_APPROVERS and MDEBOT_VIEWERS, without duplicates.
+	Responders, Approvers, Viewers []string
+	// ApprovalTTL is the parsed MDEBOT_APPROVAL_TTL.
+	ApprovalTTL time.Duration
+	// ApprovalsRequired is the parsed MDEBOT_APPROVALS_REQUIRED.
+	ApprovalsRequired int
+}
+
+// Problem is one thing wrong in the configuration: the variable and what is wrong with it, never
+// the variable's value.
+type Problem struct {
+	Var     string
+	Message string
+}
+
+// ConfigError lists every problem found in the configuration, sorted by variable.
+type ConfigError struct {
+	Problems []Problem
+}
+
+// Error lists the problems, one line each.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid configuration:")
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Var, p.Message)
+	}
+	return b.String()
+}
+
+// Limits of the checked values.
+const (
+	minPollInterval      = 5 * time.Second
+	maxLookback          = 30 * 24 * time.Hour
+	minApprovalTTL       = time.Minute
+	maxApprovalTTL       = 24 * time.Hour
+	maxApprovalsRequired = 5
+)
+
+// LoadConfig reads the configuration through lookup and checks all of it. On failure it returns a
+// *ConfigError with every problem found.
+func LoadConfig(ctx context.Context, lookup envconfig.Lookuper) (*Config, error) {
+	if lookup == nil {
+		return nil, errors.New("load config: no lookuper")
+	}
+	var cfg Config
+	err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &cfg, Lookuper: presentLookuper{lookup}})
+	if err != nil {
+		// Every tagged field is a string, so this is a broken tag; the error names a field only.
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	var ck checker
+	checkSlack(&ck, &cfg)
+	checkAzure(&ck, &cfg)
+	checkAlerts(&ck, &cfg)
+	checkAccess(&ck, &cfg)
+	checkService(&ck, &cfg)
+	if len(ck.problems) > 0 {
+		slices.SortStableFunc(ck.problems, func(a, b Problem) int { return cmp.Compare(a.Var, b.Var) })
+		return nil, &ConfigError{Problems: ck.problems}
+	}
+	return &cfg, nil
+}
+
+// ActionsEnabled reports whether anyone may request response actions (MDEBOT_RESPONDERS is set).
+func (c Config) ActionsEnabled() bool { return len(c.Responders) > 0 }
+
+// DefenderURL is the MDE API base without a trailing slash: MDEBOT_DEFENDER_URL, else the cloud's.
+func (c Config) DefenderURL() string { return cmp.Or(c.CustomDefenderURL, c.Cloud.APIURL) }
+
+// Scope is the token scope: MDEBOT_DEFENDER_SCOPE, else the cloud's. It never follows a custom
+// MDEBOT_DEFENDER_URL: regional and test hosts take the token audience of their cloud.
+func (c Config) Scope() string { return cmp.Or(c.CustomDefenderScope, c.Cloud.Scope) }
+
+// AuthorityHost is the Entra authority with a trailing slash: AZURE_AUTHORITY_HOST, else the cloud's.
+func (c Config) AuthorityHost() string { return cmp.Or(c.CustomAuthorityHost, c.Cloud.AuthorityHost) }
+
+// DisableInstanceDiscovery reports whether the authority is not one of Microsoft's, in which case
+// MSAL must not validate it against login.microsoftonline.com.
+func (c Config) DisableInstanceDiscovery() bool {
+	return !defender.IsMicrosoftAuthority(c.AuthorityHost())
+}
+
+// CredentialKind says how the application proves itself, from which variables are set.
+func (c Config) CredentialKind() CredentialKind {
+	switch {
+	case c.ClientSecret != "":
+		return CredentialSecret
+	case c.ClientCertificatePath != "":
+		return CredentialCertificate
+	case c.FederatedTokenFile != "":
+		return CredentialWorkload
+	default:
+		return CredentialManaged
+	}
+}
+
+// SlogLevel is MDEBOT_LOG_LEVEL as a slog.Level.
+func (c Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// presentLookuper trims values and reports a blank variable as unset.
+type presentLookuper struct{ l envconfig.Lookuper }
+
+// Lookup implements envconfig.Lookuper.
+func (p presentLookuper) Lookup(key string) (string, bool) {
+	v, ok := p.l.Lookup(key)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+// checker collects problems. Messages take only constants and positions as arguments.
+type checker struct{ problems []Problem }
+
+func (ck *checker) add(name, format string, args ...any) {
+	ck.problems = append(ck.problems, Problem{Var: name, Message: fmt.Sprintf(format, args...)})
+}
+
+func checkSlack(ck *checker, c *Config) {
+	checkToken(ck, "SLACK_APP_TOKEN", c.SlackAppToken, "xapp-", "xoxb-")
+	checkToken(ck, "SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-", "xapp-")
+	if u, ok := checkHTTPURL(ck, "MDEBOT_SLACK_API_URL", c.SlackAPIURL, "http", "https"); ok {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/"
+		c.SlackAPIURL = u.String()
+	}
+}
+
+// checkToken checks a Slack token's prefix, and says so when it holds the other kind of token.
+func checkToken(ck *checker, name, token, prefix, otherPrefix string) {
+	switch {
+	case token == "":
+		ck.add(name, "is required: a Slack token starting with %s", prefix)
+	case strings.HasPrefix(token, otherPrefix):
+		ck.add(name, "holds a %s token, not a %s one: SLACK_APP_TOKEN and SLACK_BOT_TOKEN look swapped",
+			otherPrefix, prefix)
+	case !strings.HasPrefix(token, prefix) || len(token) == len(prefix):
+		ck.add(name, "must be a Slack token starting with %s", prefix)
+	}
+}
+
+func checkAzure(ck *checker, c *Config) {
+	switch {
+	case c.TenantID == "":
+		ck.add("AZURE_TENANT_ID", "is required: the directory (tenant) ID of the Entra application")
+	case !isGUID(c.TenantID) && !isDomainName(c.TenantID):
+		ck.add("AZURE_TENANT_ID", "must be a directory (tenant) ID, a GUID, or a domain name such as contoso.onmicrosoft.com")
+	}
+	switch {
+	case c.ClientID == "":
+		ck.add("AZURE_CLIENT_ID", "is required: the application (client) ID of the Entra application")
+	case !isGUID(c.ClientID):
+		ck.add("AZURE_CLIENT_ID", "must be an application (client) ID, a GUID")
+	}
+	var set []string
+	for _, v := range [][2]string{
+		{"AZURE_CLIENT_CERTIFICATE_PATH", c.ClientCertificatePath},
+		{"AZURE_CLIENT_SECRET", c.ClientSecret},
+		{"AZURE_FEDERATED_TOKEN_FILE", c.FederatedTokenFile},
+	} {
+		if v[1] != "" {
+			set = append(set, v[0])
+		}
+	}
+	if n := len(set); n > 1 {
+		ck.add(set[0], "only one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH and "+
+			"AZURE_FEDERATED_TOKEN_FILE may be set, but %s and %s are set", strings.Join(set[:n-1], ", "), set[n-1])
+	}
+	if c.ClientCertificatePassword != "" && c.ClientCertificatePath == "" {
+		ck.add("AZURE_CLIENT_CERTIFICATE_PASSWORD", "is set without AZURE_CLIENT_CERTIFICATE_PATH")
+	}
+	checkReadableFile(ck, "AZURE_CLIENT_CERTIFICATE_PATH", c.ClientCertificatePath)
+	checkReadableFile(ck, "AZURE_FEDERATED_TOKEN_FILE", c.FederatedTokenFile)
+
+	if cloud, ok := defender.LookupCloud(c.CloudName); ok {
+		c.Cloud, c.CloudName = cloud, cloud.Name
+	} else {
+		ck.add("MDEBOT_CLOUD", "must be one of %s", strings.Join(defender.CloudNames, ", "))
+	}
+	if u, ok := checkHTTPURL(ck, "AZURE_AUTHORITY_HOST", c.CustomAuthorityHost, "https"); ok {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/"
+		c.CustomAuthorityHost = u.String()
+	}
+	if u, ok := checkHTTPURL(ck, "MDEBOT_DEFENDER_URL", c.CustomDefenderURL, "https"); ok {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		c.CustomDefenderURL = u.String()
+	}
+	if s := c.CustomDefenderScope; s != "" && (!strings.HasSuffix(s, "/.default") || strings.ContainsFunc(s, unicode.IsSpace)) {
+		ck.add("MDEBOT_DEFENDER_SCOPE", "must be one scope ending in /.default, as client-credentials tokens "+
+			"need (e.g. https://api.securitycenter.microsoft.com/.default)")
+	}
+}
+
+// checkReadableFile checks that path, when set, names a non-empty file that mdebot can open.
+func checkReadableFile(ck *checker, name, path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ck.add(name, "names a file that does not exist")
+		return
+	case errors.Is(err, fs.ErrPermission):
+		ck.add(name, "names a file that mdebot is not allowed to read")
+		return
+	case err != nil:
+		ck.add(name, "names a file that cannot be opened")
+		return
+	}
+	defer f.Close()
+	switch st, err := f.Stat(); {
+	case err != nil:
+		ck.add(name, "names a file that cannot be read")
+	case st.IsDir():
+		ck.add(name, "names a directory, not a file")
+	case st.Size() == 0 && st.Mode().IsRegular():
+		ck.add(name, "names an empty file")
+	}
+}
+
+// checkHTTPURL checks an optional URL with one of the schemes, a host, and no credentials, query
+// or fragment. Messages never include the URL.
+func checkHTTPURL(ck *checker, name, raw string, schemes ...string) (*url.URL, bool) {
+	if raw == "" {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		ck.add(name, "is not a valid URL")
+	case !slices.Contains(schemes, u.Scheme):
+		ck.add(name, "must be a URL starting with %s://", strings.Join(schemes, ":// or "))
+	case u.Host == "":
+		ck.add(name, "must be a URL with a host")
+	case u.User != nil:
+		ck.add(name, "must not contain a user name or password")
+	case u.RawQuery != "" || u.Fragment != "":
+		ck.add(name, "must not have a query or a fragment")
+	default:
+		return u, true
+	}
+	return nil, false
+}
+
+func checkAlerts(ck *checker, c *Config) {
+	checkChannel(ck, "MDEBOT_ALERT_CHANNEL", c.AlertChannel)
+	c.AlertMinSeverity, _ = oneOf(ck, "MDEBOT_ALERT_MIN_SEVERITY", c.AlertMinSeverity,
+		"Informational", "Low", "Medium", "High")
+	c.AlertPollInterval = checkDuration(ck, "MDEBOT_ALERT_POLL_INTERVAL", c.RawAlertPollInterval,
+		minPollInterval, 0)
+	c.AlertLookback = checkDuration(ck, "MDEBOT_ALERT_LOOKBACK", c.RawAlertLookback, 0, maxLookback)
+}
+
+func checkAccess(ck *checker, c *Config) {
+	c.Responders = parsePeople(ck, "MDEBOT_RESPONDERS", c.RawResponders)
+	c.Approvers = parsePeople(ck, "MDEBOT_APPROVERS", c.RawApprovers)
+	c.Viewers = parsePeople(ck, "MDEBOT_VIEWERS", c.RawViewers)
+	if c.ApprovalChannel == "" && c.ActionsEnabled() {
+		ck.add("MDEBOT_APPROVAL_CHANNEL", "is required when MDEBOT_RESPONDERS is set (approval cards go there)")
+	}
+	checkChannel(ck, "MDEBOT_APPROVAL_CHANNEL", c.ApprovalChannel)
+	checkChannel(ck, "MDEBOT_AUDIT_CHANNEL", c.AuditChannel)
+	c.ApprovalTTL = checkDuration(ck, "MDEBOT_APPROVAL_TTL", c.RawApprovalTTL, minApprovalTTL, maxApprovalTTL)
+
+	n, err := strconv.Atoi(c.RawApprovalsRequired)
+	switch {
+	case err != nil || n < 1 || n > maxApprovalsRequired:
+		ck.add("MDEBOT_APPROVALS_REQUIRED", "must be a whole number from 1 to %d", maxApprovalsRequired)
+	case len(c.Approvers) > 0 && len(c.Approvers) < n &&
+		!slices.ContainsFunc(c.Approvers, func(id string) bool { return id[0] == 'S' }):
+		ck.add("MDEBOT_APPROVALS_REQUIRED", "asks for %d approvals but MDEBOT_APPROVERS names only %d "+
+			"people and no user group", n, len(c.Approvers))
+	default:
+		c.ApprovalsRequired = n
+	}
+}
+
+func checkService(ck *checker, c *Config) {
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		ck.add("MDEBOT_HTTP_ADDR", "must be host:port or :port")
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		ck.add("MDEBOT_HTTP_ADDR", "must end with a port number from 0 to 65535")
+	}
+	c.LogLevel, _ = oneOf(ck, "MDEBOT_LOG_LEVEL", c.LogLevel, "debug", "info", "warn", "error")
+	c.LogFormat, _ = oneOf(ck, "MDEBOT_LOG_FORMAT", c.LogFormat, "json", "text")
+	if !isToken(c.RedisPrefix, "_.:-") {
+		ck.add("MDEBOT_REDIS_PREFIX", "may contain only letters, digits and _ . : -")
+	}
+	if c.RedisURL == "" {
+		return
+	}
+	u, err := url.Parse(c.RedisURL)
+	switch {
+	case err != nil:
+		ck.add("REDIS_URL", "is not a valid URL (percent-encode special characters in the password)")
+	case u.Scheme != "redis" && u.Scheme != "rediss":
+		ck.add("REDIS_URL", "must start with redis:// or rediss://")
+	case u.Hostname() == "":
+		ck.add("REDIS_URL", "must include a host (percent-encode special characters in the password)")
+	}
+}
+
+// checkChannel checks an optional Slack channel ID.
+func checkChannel(ck *checker, name, id string) {
+	if id != "" && !isSlackID(id, "CGD") {
+		ck.add(name, "must be a channel ID (C…, G… or D…, shown in the channel's details), not a channel name")
+	}
+}
+
+// parsePeople parses a comma-separated list of Slack user IDs (U…, W…) and user-group IDs (S…),
+// dropping empty entries and duplicates. A wrong entry is named by its position, not its value.
+func parsePeople(ck *checker, name, raw string) []string {
+	var ids, bad []string
+	n := 0
+	for _, id := range strings.Split(raw, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		n++
+		switch {
+		case !isSlackID(id, "UWS"):
+			bad = append(bad, strconv.Itoa(n))
+		case !slices.Contains(ids, id):
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case len(bad) == 1:
+		ck.add(name, "entry %s of %d is not a Slack user ID (U…, W…) or user-group ID (S…)", bad[0], n)
+	case len(bad) > 1:
+		ck.add(name, "entries %s of %d are not Slack user IDs (U…, W…) or user-group IDs (S…)",
+			strings.Join(bad, ", "), n)
+	}
+	return ids
+}
+
+// checkDuration parses a duration and checks that it lies in [lo, hi]; hi 0 means no upper bound.
+func checkDuration(ck *checker, name, raw string, lo, hi time.Duration) time.Duration {
+	d, err := time.ParseDuration(raw)
+	switch {
+	case err != nil:
+		ck.add(name, "must be a duration such as 30s, 15m or 1h")
+	case d < 0 && lo == 0:
+		ck.add(name, "must not be negative")
+	case d < lo:
+		ck.add(name, "must be at least %s", shortDuration(lo))
+	case hi > 0 && d > hi:
+		ck.add(name, "must be at most %s", shortDuration(hi))
+	default:
+		return d
+	}
+	return 0
+}
+
+// shortDuration formats d without zero minutes and seconds: 1m, 24h, 720h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// oneOf returns the accepted value equal to value ignoring case.
+func oneOf(ck *checker, name, value string, accepted ...string) (string, bool) {
+	for _, a := range accepted {
+		if strings.EqualFold(a, value) {
+			return a, true
+		}
+	}
+	ck.add(name, "must be one of %s", strings.Join(accepted, ", "))
+	return value, false
+}
+
+// isSlackID reports whether id is one of the prefixes followed by upper-case letters and digits.
+func isSlackID(id, prefixes string) bool {
+	return len(id) > 1 && strings.IndexByte(prefixes, id[0]) >= 0 &&
+		!strings.ContainsFunc(id[1:], func(r rune) bool { return (r < 'A' || r > 'Z') && (r < '0' || r > '9') })
+}
+
+// isGUID reports whether s is a GUID in its 8-4-4-4-12 hex form.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isDomainName reports whether s is a DNS name with at least two labels and a top label with a letter.
+func isDomainName(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(s) > 253 || len(labels) < 2 || !strings.ContainsFunc(labels[len(labels)-1], unicode.IsLetter) {
+		return false
+	}
+	for _, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' || !isToken(l, "-") {
+			return false
+		}
+	}
+	return true
+}
+
+// isToken reports whether s is non-empty and made of ASCII letters, digits and the extra bytes.
+func isToken(s, extra string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && !strings.ContainsRune(extra, r)
+	})
+}
+
+// Redacted renders the effective configuration, one NAME=value line per variable in DESIGN.md's
+// order, then the credential kind and instance discovery. Secrets show only as set or unset, and
+// REDIS_URL without its user info. It is what `mdebot check` prints.
+func (c Config) Redacted() string {
+	var b strings.Builder
+	for _, kv := range c.settings() {
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
+	}
+	discovery := "on"
+	if c.DisableInstanceDiscovery() {
+		discovery = "off (the authority is not a Microsoft cloud)"
+	}
+	fmt.Fprintf(&b, "# credential: %s\n# instance discovery: %s\n", c.CredentialKind(), discovery)
+	return b.String()
+}
+
+// String returns Redacted.
+func (c Config) String() string { return c.Redacted() }
+
+// Format prints Redacted whatever the verb, so that no verb (%d, %#v ...) reaches a secret field.
+func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.Redacted()) }
+
+// LogValue logs the redacted settings as a group.
+func (c Config) LogValue() slog.Value {
+	var attrs []slog.Attr
+	for _, kv := range c.settings() {
+		attrs = append(attrs, slog.String(kv[0], kv[1]))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// MarshalJSON encodes the redacted settings as one object.
+func (c Config) MarshalJSON() ([]byte, error) {
+	m := make(map[string]string)
+	for _, kv := range c.settings() {
+		m[kv[0]] = kv[1]
+	}
+	return json.Marshal(m)
+}
+
+// settings lists every variable with a value safe to print.
+func (c Config) settings() [][2]string {
+	secret := func(v string) string {
+		if v == "" {
+			return "unset"
+		}
+		return "set"
+	}
+	or := func(v, unset string) string { return cmp.Or(v, "unset"+unset) }
+	fromCloud := func(custom, shown string) string {
+		if custom == "" && shown != "" {
+			return shown + " (from MDEBOT_CLOUD)"
+		}
+		return or(shown, "")
+	}
+	return [][2]string{
+		{"SLACK_APP_TOKEN", secret(c.SlackAppToken)},
+		{"SLACK_BOT_TOKEN", secret(c.SlackBotToken)},
+		{"MDEBOT_SLACK_API_URL", or(displayURL(c.SlackAPIURL), "")},
+		{"AZURE_TENANT_ID", or(c.TenantID, "")},
+		{"AZURE_CLIENT_ID", or(c.ClientID, "")},
+		{"AZURE_CLIENT_SECRET", secret(c.ClientSecret)},
+		{"AZURE_CLIENT_CERTIFICATE_PATH", or(c.ClientCertificatePath, "")},
+		{"AZURE_CLIENT_CERTIFICATE_PASSWORD", secret(c.ClientCertificatePassword)},
+		{"AZURE_FEDERATED_TOKEN_FILE", or(c.FederatedTokenFile, "")},
+		{"AZURE_AUTHORITY_HOST", fromCloud(c.CustomAuthorityHost, displayURL(c.AuthorityHost()))},
+		{"MDEBOT_CLOUD", c.CloudName},
+		{"MDEBOT_DEFENDER_URL", fromCloud(c.CustomDefenderURL, displayURL(c.DefenderURL()))},
+		{"MDEBOT_DEFENDER_SCOPE", fromCloud(c.CustomDefenderScope, c.Scope())},
+		{"REDIS_URL", or(displayURL(c.RedisURL), " (embedded in-process store)")},
+		{"MDEBOT_REDIS_PREFIX", c.RedisPrefix},
+		{"MDEBOT_ALERT_CHANNEL", or(c.AlertChannel, " (notifications off)")},
+		{"MDEBOT_ALERT_ROUTES", or(c.AlertRoutes, "")},
+		{"MDEBOT_ALERT_MIN_SEVERITY", c.AlertMinSeverity},
+		{"MDEBOT_ALERT_POLL_INTERVAL", shortDuration(c.AlertPollInterval)},
+		{"MDEBOT_ALERT_LOOKBACK", shortDuration(c.AlertLookback)},
+		{"MDEBOT_APPROVAL_CHANNEL", or(c.ApprovalChannel, "")},
+		{"MDEBOT_RESPONDERS", or(strings.Join(c.Responders, ","), " (nobody)")},
+		{"MDEBOT_APPROVERS", or(strings.Join(c.Approvers, ","), " (nobody)")},
+		{"MDEBOT_VIEWERS", or(strings.Join(c.Viewers, ","), " (every workspace member)")},
+		{"MDEBOT_APPROVAL_TTL", shortDuration(c.ApprovalTTL)},
+		{"MDEBOT_APPROVALS_REQUIRED", strconv.Itoa(c.ApprovalsRequired)},
+		{"MDEBOT_AUDIT_CHANNEL", or(c.AuditChannel, " (Redis stream only)")},
+		{"MDEBOT_HTTP_ADDR", c.HTTPAddr},
+		{"MDEBOT_LOG_LEVEL", c.LogLevel},
+		{"MDEBOT_LOG_FORMAT", c.LogFormat},
+	}
+}
+
+// displayURL shows a URL with its user info replaced and credential-like query values hidden;
+// anything it cannot parse as a URL with a host is shown only as set.
+func displayURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "set (not a valid URL)"
+	}
+	if u.User != nil {
+		u.User = url.User("xxxxx")
+	}
+	q := u.Query()
+	for k := range q {
+		if sensitiveKey(strings.ToLower(k)) {
+			q[k] = []string{"xxxxx"}
+		}
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = q.Encode(), "", ""
+	return u.String()
+}
+
+// sensitiveKey reports whether a query parameter name suggests a credential.
+func sensitiveKey(k string) bool {
+	for _, s := range []string{"pass", "secret", "token", "key", "auth", "cred", "sig"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
