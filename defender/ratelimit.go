@@ -88,8 +88,10 @@ func NewLimiter(limits Limits) *Limiter {
 				continue
 			}
 			// A bucket of burst B refilled at (Count-B)/Per lets through at most Count calls in
-			// any span of Per; with B = 1 the refill can be the full Count/Per.
-			burst := max(1, w.Count/10)
+			// any span of Per. Half the budget as burst serves chat's bursts (a device card is
+			// four calls) and still leaves half for a steady load; with B = 1 the refill can be
+			// the full Count/Per.
+			burst := max(1, w.Count/2)
 			refill := rate.Limit(float64(w.Count-burst) / w.Per.Seconds())
 			if burst == 1 {
 				refill = rate.Limit(float64(w.Count) / w.Per.Seconds())
