@@ -1,0 +1,160 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Role is what a person may do.
+type Role int
+
+// Roles. A responder or an approver may also run every read-only command.
+const (
+	Viewer Role = iota + 1
+	Responder
+	Approver
+)
+
+func (r Role) String() string {
+	switch r {
+	case Viewer:
+		return "viewer"
+	case Responder:
+		return "responder"
+	case Approver:
+		return "approver"
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// Roles is the set of roles one person holds.
+type Roles struct{ Viewer, Responder, Approver bool }
+
+// Has reports whether the set includes r.
+func (rs Roles) Has(r Role) bool {
+	switch r {
+	case Viewer:
+		return rs.Viewer || rs.Responder || rs.Approver
+	case Responder:
+		return rs.Responder
+	case Approver:
+		return rs.Approver
+	}
+	return false
+}
+
+// GroupMembers lists the members of a Slack user group (usergroups.users.list).
+type GroupMembers interface {
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+}
+
+// Policy says who holds which role: Slack user IDs (U..., W...) and user-group IDs (S...).
+// An empty Viewers list means every member of the workspace may run read-only commands; empty
+// Responders or Approvers mean nobody.
+type Policy struct {
+	Viewers, Responders, Approvers []string
+}
+
+// Authorizer answers "which roles does this user hold now?", expanding user groups through
+// Slack with a short cache, so that a change of membership takes effect within GroupTTL.
+type Authorizer struct {
+	policy Policy
+	groups GroupMembers
+	ttl    time.Duration
+	now    func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]groupEntry
+}
+
+type groupEntry struct {
+	members []string
+	at      time.Time
+}
+
+// DefaultGroupTTL is how long a user group's membership is trusted before it is asked again.
+const DefaultGroupTTL = 2 * time.Minute
+
+// NewAuthorizer returns an authorizer for p. groups may be nil when p lists no user group.
+func NewAuthorizer(p Policy, groups GroupMembers, ttl time.Duration, now func() time.Time) *Authorizer {
+	if ttl <= 0 {
+		ttl = DefaultGroupTTL
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Authorizer{policy: p, groups: groups, ttl: ttl, now: now, cache: map[string]groupEntry{}}
+}
+
+// Has reports whether user holds role now. Direct user IDs are checked before any user group is
+// expanded; an error (Slack unreachable while a group must be expanded) grants nothing, and the
+// caller refuses the request.
+func (a *Authorizer) Has(ctx context.Context, user string, role Role) (bool, error) {
+	switch role {
+	case Viewer:
+		if len(a.policy.Viewers) == 0 && user != "" {
+			return true, nil
+		}
+		all := slices.Concat(a.policy.Viewers, a.policy.Responders, a.policy.Approvers)
+		return a.member(ctx, user, all)
+	case Responder:
+		return a.member(ctx, user, a.policy.Responders)
+	case Approver:
+		return a.member(ctx, user, a.policy.Approvers)
+	}
+	return false, nil
+}
+
+// Roles returns the roles user holds, for display (help lists what the user may run). A role
+// whose check failed counts as not held.
+func (a *Authorizer) Roles(ctx context.Context, user string) Roles {
+	has := func(r Role) bool { ok, err := a.Has(ctx, user, r); return ok && err == nil }
+	return Roles{Viewer: has(Viewer), Responder: has(Responder), Approver: has(Approver)}
+}
+
+func (a *Authorizer) member(ctx context.Context, user string, ids []string) (bool, error) {
+	if user == "" {
+		return false, nil
+	}
+	if slices.Contains(ids, user) {
+		return true, nil
+	}
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "S") {
+			continue
+		}
+		members, err := a.groupMembers(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		if slices.Contains(members, user) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (a *Authorizer) groupMembers(ctx context.Context, id string) ([]string, error) {
+	now := a.now()
+	a.mu.Lock()
+	e, ok := a.cache[id]
+	a.mu.Unlock()
+	if ok && now.Sub(e.at) < a.ttl {
+		return e.members, nil
+	}
+	if a.groups == nil {
+		return nil, fmt.Errorf("authorize: user group %s is configured but no group lookup is available", id)
+	}
+	members, err := a.groups.GroupMembers(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("authorize: members of user group %s: %w", id, err)
+	}
+	a.mu.Lock()
+	a.cache[id] = groupEntry{members: members, at: now}
+	a.mu.Unlock()
+	return members, nil
+}

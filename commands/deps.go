@@ -1,0 +1,55 @@
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/mdebot/mdebot/defender"
+)
+
+// AuditReader reads the audit trail, newest first.
+type AuditReader interface {
+	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+}
+
+// AuditQuery selects audit entries: all that match every non-empty field.
+type AuditQuery struct {
+	MachineID string
+	Target    string // device name or indicator value, case-insensitive
+	User      string // Slack user ID of any actor
+	ActionID  string // MDE machine action id or approval request id
+	Offset    int
+	Limit     int
+}
+
+// Probe is one check of the status command.
+type Probe struct {
+	Name  string
+	Check func(ctx context.Context) (detail string, err error)
+}
+
+// Deps are what the verbs use.
+type Deps struct {
+	// MDE is the Defender client.
+	MDE *defender.Client
+	// PortalURL is the Defender portal of the cloud, for links.
+	PortalURL string
+	// Audit reads the audit trail; nil until approvals are wired.
+	Audit AuditReader
+	// Probes are the checks the status command runs.
+	Probes []Probe
+	// Version is the bot's version, for status.
+	Version string
+	// Now is the clock.
+	Now func() time.Time
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// pageSize is how many items a list shows before its "more" button.
+const pageSize = 10
