@@ -1,0 +1,160 @@
+// Package bot is mdebot's Slack side: the socket-mode event loop (ack first, then a bounded pool
+// of workers), turning events into commands requests, rendering answers as Block Kit, and the
+// replies. It holds no chat-ops logic: commands decides, bot carries.
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mdebot/mdebot/commands"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// acker acknowledges a socket-mode envelope (socketmode.Client.AckCtx).
+type acker interface {
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
+// slackAPI is the part of the Web API the replies use.
+type slackAPI interface {
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+}
+
+// Options tune the bot. Zero values take the defaults.
+type Options struct {
+	// Workers run commands concurrently; default 16.
+	Workers int
+	// Queue is how many requests may wait for a worker; default 512. When it is full the user
+	// is told the bot is busy, and the event loop still does not block.
+	Queue int
+	// AckTimeout bounds one ack; default 1 s (Slack allows 3 s from delivery).
+	AckTimeout time.Duration
+	// DrainTimeout is how long shutdown waits for work in flight; default 25 s.
+	DrainTimeout time.Duration
+	// HTTPClient posts to response URLs; default a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Bot runs the socket-mode event loop.
+type Bot struct {
+	log     *slog.Logger
+	events  <-chan socketmode.Event
+	ack     acker
+	api     slackAPI
+	router  *commands.Router
+	health  *Health
+	opts    Options
+	jobs    chan job
+	replies chan struct{} // bounds the goroutines that tell users the bot is busy
+}
+
+// New returns a bot reading events from a socketmode.Client's Events channel.
+func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackAPI, router *commands.Router, health *Health, opts Options) *Bot {
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = 512
+	}
+	if opts.AckTimeout <= 0 {
+		opts.AckTimeout = time.Second
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = 25 * time.Second
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if health == nil {
+		health = NewHealth(opts.Now)
+	}
+	return &Bot{
+		log:     log.With("component", "bot"),
+		events:  events,
+		ack:     ack,
+		api:     api,
+		router:  router,
+		health:  health,
+		opts:    opts,
+		jobs:    make(chan job, opts.Queue),
+		replies: make(chan struct{}, 16),
+	}
+}
+
+// Run reads events until ctx ends or the events channel closes, then lets the work in flight
+// finish (up to DrainTimeout) and returns.
+func (b *Bot) Run(ctx context.Context) error {
+	// Workers keep going after ctx ends, so that a shutdown finishes what was accepted.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg sync.WaitGroup
+	for range b.opts.Workers {
+		wg.Go(func() {
+			for j := range b.jobs {
+				b.runJob(workCtx, j)
+			}
+		})
+	}
+	err := b.loop(ctx)
+	close(b.jobs)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.opts.DrainTimeout):
+		b.log.Warn("shutdown: work in flight did not finish in time", "timeout", b.opts.DrainTimeout)
+		cancelWork()
+		<-done
+	}
+	return err
+}
+
+// loop drains the events channel. It never waits for a worker.
+func (b *Bot) loop(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case evt, ok := <-b.events:
+			if !ok {
+				return errors.New("bot: the socket-mode event stream closed")
+			}
+			b.dispatch(ctx, evt)
+		}
+	}
+}
+
+// enqueue hands a job to the workers without blocking; false means the queue is full.
+func (b *Bot) enqueue(j job) bool {
+	select {
+	case b.jobs <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// ackNow acknowledges an envelope with a short timeout, so that a stuck socket cannot stall the
+// loop for long.
+func (b *Bot) ackNow(ctx context.Context, req *socketmode.Request, payload any) {
+	if req == nil || req.EnvelopeID == "" {
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, b.opts.AckTimeout)
+	defer cancel()
+	if err := b.ack.AckCtx(actx, req.EnvelopeID, payload); err != nil {
+		b.log.Warn("ack failed", "envelope", req.EnvelopeID, "type", req.Type, "err", err)
+	}
+}

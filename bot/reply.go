@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mdebot/mdebot/commands"
+	"github.com/slack-go/slack"
+)
+
+// runJob runs one request through the router and answers it.
+func (b *Bot) runJob(ctx context.Context, j job) {
+	b.log.Debug("request started", "ref", j.req.Ref, "waited", jobAge(j, b.opts.Now()), "button", j.fromButton)
+	resp := b.router.Handle(ctx, j.req)
+	msg := render(resp, b.opts.Now())
+	if resp.File != nil && msg.cut {
+		if note := b.upload(ctx, j, resp.File); note != "" {
+			msg.Blocks = append(msg.Blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, note, false, false)))
+		}
+	}
+	b.postResponse(ctx, j, msg, resp.InChannel)
+}
+
+// postResponse answers through the request's response_url (which works in any channel, even
+// one the bot is not in), falling back to an ephemeral message.
+func (b *Bot) postResponse(ctx context.Context, j job, msg rendered, inChannel bool) {
+	rt := slack.ResponseTypeEphemeral
+	if inChannel {
+		rt = slack.ResponseTypeInChannel
+	}
+	if j.responseURL != "" {
+		wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: rt, Attachments: msg.Attachments}
+		if len(msg.Blocks) > 0 {
+			wm.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
+		}
+		err := slack.PostWebhookCustomHTTPContext(ctx, j.responseURL, b.opts.HTTPClient, wm)
+		if err == nil {
+			return
+		}
+		b.log.Warn("reply through response_url failed; trying an ephemeral message", "ref", j.req.Ref, "err", redactURLError(err, j.responseURL))
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
+	if len(msg.Attachments) > 0 {
+		opts = append(opts, slack.MsgOptionAttachments(msg.Attachments...))
+	}
+	if _, err := b.api.PostEphemeralContext(ctx, j.req.ChannelID, j.req.UserID, opts...); err != nil {
+		b.log.Error("reply failed", "ref", j.req.Ref, "user", j.req.UserID, "err", err)
+	}
+}
+
+// upload attaches a file to the channel the request came from and returns a note for the reply
+// when it could not.
+func (b *Bot) upload(ctx context.Context, j job, f *commands.File) string {
+	_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader:         bytes.NewReader(f.Content),
+		FileSize:       len(f.Content),
+		Filename:       f.Name,
+		Title:          f.Title,
+		Channel:        j.req.ChannelID,
+		InitialComment: fmt.Sprintf("Full result of a hunting query (ref %s).", j.req.Ref),
+	})
+	if err == nil {
+		return ""
+	}
+	b.log.Warn("file upload failed", "ref", j.req.Ref, "channel", j.req.ChannelID, "err", err)
+	return "The full result could not be attached here (is the bot a member of this channel?). (ref " + j.req.Ref + ")"
+}
+
+// redactURLError keeps a response URL (a bearer capability) out of logs.
+func redactURLError(err error, url string) string {
+	s := err.Error()
+	if url != "" {
+		s = strings.ReplaceAll(s, url, "<response_url>")
+	}
+	return s
+}
+
+func busyMessage() rendered {
+	return rendered{Text: busyText, Blocks: []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, busyText, false, false), nil, nil),
+	}}
+}
+
+// jobAge is how long a job waited, for logs.
+func jobAge(j job, now time.Time) time.Duration { return now.Sub(j.received) }
