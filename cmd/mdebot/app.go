@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/commands"
+	"github.com/mdebot/mdebot/defender"
+	"github.com/mdebot/mdebot/store"
+	"github.com/redis/go-redis/v9"
+	"github.com/sethvargo/go-envconfig"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/sync/errgroup"
+)
+
+// app is the wired bot: every long-lived part, built in dependency order by newApp and torn down
+// in reverse by close.
+type app struct {
+	cfg     *Config
+	log     *slog.Logger
+	cred    azcore.TokenCredential
+	mde     *defender.Client
+	rdb     redis.UniversalClient
+	store   *store.Store
+	slack   *slack.Client
+	socket  *socketmode.Client
+	health  *bot.Health
+	bot     *bot.Bot
+	http    *http.Server
+	httpLn  net.Listener
+	cleanup []func()
+}
+
+// newLogger builds the process logger from the configuration.
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// newApp builds everything; transport replaces the HTTP transport towards Entra and MDE (the
+// demo's fake CA), nil in production.
+func newApp(ctx context.Context, cfg *Config, log *slog.Logger, transport policy.Transporter) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, health: bot.NewHealth(nil)}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.cred, err = newCredential(cfg, transport); err != nil {
+		return nil, err
+	}
+	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope())}
+	if transport != nil {
+		mdeOpts = append(mdeOpts, defender.WithTransport(transport))
+	}
+	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
+		return nil, err
+	}
+	if err = a.openRedis(ctx); err != nil {
+		return nil, err
+	}
+	a.slack = slack.New(cfg.SlackBotToken,
+		slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionAppLevelToken(cfg.SlackAppToken),
+		slack.OptionLog(slog.NewLogLogger(log.With("component", "slack-go").Handler(), slog.LevelDebug)),
+		slack.OptionRetry(3),
+	)
+	a.socket = socketmode.New(a.slack)
+	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
+		bot.GroupLister{API: a.slack}, 0, nil)
+	reg, err := commands.ReadOnly(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})
+	if err != nil {
+		return nil, err
+	}
+	router := commands.NewRouter(reg, authz, log, nil)
+	a.bot = bot.New(log, a.socket.Events, a.socket, a.slack, router, a.health, bot.Options{})
+	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("listen on MDEBOT_HTTP_ADDR: %w", err)
+	}
+	a.cleanup = append(a.cleanup, func() { _ = a.httpLn.Close() })
+	a.http = &http.Server{
+		Handler:           bot.HealthHandler(a.health, map[string]func(context.Context) error{"redis": a.store.Ping}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	return a, nil
+}
+
+// openRedis connects to REDIS_URL, or starts the embedded store when it is unset.
+func (a *app) openRedis(ctx context.Context) error {
+	if a.cfg.RedisURL == "" {
+		emb, err := store.StartEmbedded()
+		if err != nil {
+			return fmt.Errorf("start the embedded store: %w", err)
+		}
+		a.cleanup = append(a.cleanup, func() { _ = emb.Close() })
+		a.rdb = emb.Client()
+		a.log.Warn("REDIS_URL is unset: using the embedded in-process store, which is single-replica and not durable")
+	} else {
+		rdb, err := store.Open(ctx, a.cfg.RedisURL, store.OpenOptions{})
+		if err != nil {
+			return fmt.Errorf("connect to REDIS_URL: %w", err)
+		}
+		a.cleanup = append(a.cleanup, func() { _ = rdb.Close() })
+		a.rdb = rdb
+	}
+	a.store = store.New(a.rdb, a.cfg.RedisPrefix)
+	return nil
+}
+
+// probes are the checks of the status command.
+func (a *app) probes() []commands.Probe {
+	return []commands.Probe{
+		{Name: "Slack", Check: func(context.Context) (string, error) {
+			up, hello, down := a.health.SlackState()
+			if up {
+				return "connected since " + hello.UTC().Format(time.RFC3339), nil
+			}
+			return "", fmt.Errorf("disconnected since %s", down.UTC().Format(time.RFC3339))
+		}},
+		{Name: "Defender token", Check: func(ctx context.Context) (string, error) {
+			tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{a.cfg.Scope()}})
+			if err != nil {
+				return "", errors.New("no token from Entra (see the bot's log)")
+			}
+			return "valid until " + tok.ExpiresOn.UTC().Format(time.RFC3339), nil
+		}},
+		{Name: "Defender API", Check: func(ctx context.Context) (string, error) {
+			if _, err := a.mde.ListMachines(ctx, defender.ListOptions{Limit: 1}); err != nil {
+				return "", errors.New(commands.ErrorMessage(err, "status"))
+			}
+			return "reachable at " + a.mde.BaseURL(), nil
+		}},
+		{Name: "Redis", Check: func(ctx context.Context) (string, error) {
+			if err := a.store.Ping(ctx); err != nil {
+				return "", errors.New("unreachable")
+			}
+			if a.cfg.RedisURL == "" {
+				return "embedded (single replica, not durable)", nil
+			}
+			return "reachable", nil
+		}},
+	}
+}
+
+// serve runs the socket, the bot and the health server until ctx ends or one of them fails.
+func (a *app) serve(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		err := a.socket.RunContext(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("slack socket mode: %w", err)
+	})
+	g.Go(func() error { return a.bot.Run(ctx) })
+	g.Go(func() error {
+		if err := a.http.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("health server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return a.http.Shutdown(sctx)
+	})
+	return g.Wait()
+}
+
+func (a *app) close() {
+	for i := len(a.cleanup) - 1; i >= 0; i-- {
+		a.cleanup[i]()
+	}
+	a.cleanup = nil
+}
+
+// runBot is `mdebot run`.
+func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, transport policy.Transporter) error {
+	cfg, err := LoadConfig(ctx, lookup)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a, err := newApp(ctx, cfg, log, transport)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	log.Info("mdebot starting", "version", version, "config", cfg, "http", a.httpLn.Addr().String())
+	err = a.serve(ctx)
+	log.Info("mdebot stopped")
+	return err
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/defender/defendertest"
+	"github.com/mdebot/mdebot/defender/mdefake"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Slack users and channels of the demo workspace.
+const (
+	demoAnalyst  = "U0ANALYST"
+	demoLead     = "U0LEAD"
+	demoSOC      = "C0SOC"
+	demoApproval = "C0APPROVALS"
+)
+
+// demoStep is one thing the demo analyst does.
+type demoStep struct {
+	say  string // what the step shows
+	text string // the /mde command text
+	// click, when set, clicks the first button of the previous answer whose action id it is.
+	click string
+}
+
+var demoSteps = []demoStep{
+	{say: "What can the bot do?", text: "help"},
+	{say: "A short name that two domains share gives a choice, never a guess.", text: "machine web01"},
+	{say: "The analyst picks the first device.", click: "mde_run"},
+	{say: "A device card by exact name.", text: "machine " + mdefake.DemoAlice},
+	{say: "High-severity alerts of the last week.", text: "alerts severity=high since=7d"},
+	{say: "Enrichment of a file seen in an alert.", text: "file " + mdefake.FakeSHA1("mimikatz.exe")},
+	{say: "Advanced hunting: a table here, the whole result as a CSV file.", text: "hunt DeviceProcessEvents | where FileName =~ \"powershell.exe\" | take 50"},
+	{say: "Bad input gets a specific answer and changes nothing.", text: "machine web01' or 1 eq 1"},
+	{say: "The bot's own health.", text: "status"},
+}
+
+// runDemo is `mdebot demo`: it starts in-process fakes of MDE, Entra and Slack, runs the real bot
+// against them with the same wiring as `mdebot run`, plays an analyst's session and prints it.
+func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
+	env, err := defendertest.Start(defendertest.Options{Seed: true})
+	if err != nil {
+		return fmt.Errorf("demo: start the Defender fake: %w", err)
+	}
+	defer env.Fake.Close()
+	sf, err := slackfake.Start(slackfake.Options{})
+	if err != nil {
+		return fmt.Errorf("demo: start the Slack fake: %w", err)
+	}
+	defer sf.Close()
+
+	lookup := envconfig.MapLookuper(map[string]string{
+		"SLACK_APP_TOKEN":         sf.AppToken(),
+		"SLACK_BOT_TOKEN":         sf.BotToken(),
+		"MDEBOT_SLACK_API_URL":    sf.APIURL(),
+		"AZURE_TENANT_ID":         defendertest.TenantID,
+		"AZURE_CLIENT_ID":         defendertest.ClientID,
+		"AZURE_CLIENT_SECRET":     defendertest.Secret,
+		"AZURE_AUTHORITY_HOST":    env.Fake.AuthorityURL(),
+		"MDEBOT_DEFENDER_URL":     env.Fake.MDEURL(),
+		"MDEBOT_DEFENDER_SCOPE":   env.Fake.Scope(),
+		"MDEBOT_RESPONDERS":       demoAnalyst,
+		"MDEBOT_APPROVERS":        demoLead,
+		"MDEBOT_APPROVAL_CHANNEL": demoApproval,
+		"MDEBOT_HTTP_ADDR":        "127.0.0.1:0",
+		"MDEBOT_LOG_LEVEL":        "error",
+		"MDEBOT_LOG_FORMAT":       "text",
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	botDone := make(chan error, 1)
+	go func() { botDone <- runBot(ctx, lookup, stderr, env.Fake.HTTPClient()) }()
+
+	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
+	defer wcancel()
+	if err := sf.WaitConnected(wctx); err != nil {
+		cancel()
+		return errors.Join(fmt.Errorf("demo: the bot did not connect to the Slack fake: %w", err), <-botDone)
+	}
+	fmt.Fprintln(stdout, "mdebot demo: the real bot, wired as `mdebot run` wires it, against in-process fakes of")
+	fmt.Fprintln(stdout, "Slack (socket mode), Microsoft Defender for Endpoint and Entra ID. Nothing leaves this machine.")
+	var last *slackfake.ResponsePost
+	for _, st := range demoSteps {
+		post, err := playStep(ctx, sf, st, last)
+		if err != nil {
+			cancel()
+			return errors.Join(err, <-botDone)
+		}
+		fmt.Fprintf(stdout, "\n# %s\n", st.say)
+		if st.text != "" {
+			fmt.Fprintf(stdout, "> /mde %s\n", st.text)
+		} else {
+			fmt.Fprintf(stdout, "> (clicks %q)\n", st.click)
+		}
+		fmt.Fprintln(stdout, indent(messageText(post.Body)))
+		last = post
+	}
+	if files := sf.Files(); len(files) > 0 {
+		f := files[len(files)-1]
+		fmt.Fprintf(stdout, "\n# Attached file %s (%d bytes), first lines:\n%s\n", f.Name, len(f.Content), indent(firstLines(string(f.Content), 4)))
+	}
+	cancel()
+	if err := <-botDone; err != nil {
+		return fmt.Errorf("demo: the bot stopped with an error: %w", err)
+	}
+	fmt.Fprintln(stdout, "\nDemo finished: the bot shut down cleanly.")
+	return nil
+}
+
+// playStep sends one command (or clicks a button of the previous answer) and waits for the
+// bot's reply through the response URL.
+func playStep(ctx context.Context, sf *slackfake.Fake, st demoStep, last *slackfake.ResponsePost) (*slackfake.ResponsePost, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var env slackfake.Envelope
+	var err error
+	if st.click != "" {
+		value, ok := firstButtonValue(last, st.click)
+		if !ok {
+			return nil, fmt.Errorf("demo: the previous answer has no %q button", st.click)
+		}
+		env, err = sf.BlockAction(ctx, slackfake.BlockAction{UserID: demoAnalyst, ChannelID: demoSOC,
+			ActionID: st.click, BlockID: "demo", Value: value, MessageTS: "1.0"})
+	} else {
+		env, err = sf.SlashCommand(ctx, slackfake.SlashCommand{UserID: demoAnalyst, ChannelID: demoSOC, Text: st.text})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: send %q: %w", st.text+st.click, err)
+	}
+	snap, err := sf.WaitFor(ctx, func(s *slackfake.Snapshot) bool { return len(s.ResponseURLPosts(env.ID)) > 0 })
+	if err != nil {
+		return nil, fmt.Errorf("demo: no answer to %q: %w", st.text+st.click, err)
+	}
+	posts := snap.ResponseURLPosts(env.ID)
+	return &posts[0], nil
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
