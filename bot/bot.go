@@ -55,6 +55,8 @@ type Bot struct {
 	opts    Options
 	jobs    chan job
 	replies chan struct{} // bounds the goroutines that tell users the bot is busy
+	buttons map[string]ButtonHandler
+	views   map[string]ViewHandler
 }
 
 // New returns a bot reading events from a socketmode.Client's Events channel.
@@ -90,6 +92,8 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 		opts:    opts,
 		jobs:    make(chan job, opts.Queue),
 		replies: make(chan struct{}, 16),
+		buttons: map[string]ButtonHandler{},
+		views:   map[string]ViewHandler{},
 	}
 }
 

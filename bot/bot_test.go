@@ -79,6 +79,12 @@ type harness struct {
 // newHarness runs a bot over the given verbs, with every user a viewer.
 func newHarness(t *testing.T, opts Options, verbs ...*commands.Verb) *harness {
 	t.Helper()
+	return newHarnessWith(t, opts, nil, verbs...)
+}
+
+// newHarnessWith lets setup register handlers on the bot before it runs.
+func newHarnessWith(t *testing.T, opts Options, setup func(*Bot), verbs ...*commands.Verb) *harness {
+	t.Helper()
 	h := &harness{t: t, events: make(chan socketmode.Event), acker: &fakeAcker{acks: make(chan ackRec, 1000)},
 		api: &fakeAPI{posted: make(chan string, 100)}, posts: make(chan post, 1000), done: make(chan error, 1)}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +105,9 @@ func newHarness(t *testing.T, opts Options, verbs ...*commands.Verb) *harness {
 	}
 	router := commands.NewRouter(reg, commands.NewAuthorizer(commands.Policy{}, nil, 0, nil), nil, nil)
 	b := New(discardLogger(), h.events, h.acker, h.api, router, nil, opts)
+	if setup != nil {
+		setup(b)
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	h.cancel = cancel
 	go func() { h.done <- b.Run(ctx) }()
@@ -404,5 +413,49 @@ func TestHuntFileAttachedOnlyWhenCut(t *testing.T) {
 	defer h.api.mu.Unlock()
 	if len(h.api.uploads) != 1 || h.api.uploads[0].Filename != "hunt.csv" || h.api.uploads[0].Channel != "C1" {
 		t.Fatalf("uploads = %+v", h.api.uploads)
+	}
+}
+
+func TestRegisteredButtonAndViewHandlers(t *testing.T) {
+	t.Parallel()
+	clicks := make(chan string, 4)
+	submits := make(chan string, 4)
+	h := newHarnessWith(t, Options{}, func(b *Bot) {
+		b.HandleButton("approve", func(_ context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+			clicks <- cb.User.ID + ":" + a.Value
+		})
+		b.HandleView("deny_reason", ViewHandler{
+			ErrorBlock: "reason",
+			Validate: func(cb slack.InteractionCallback) map[string]string {
+				if strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value) == "" {
+					return map[string]string{"reason": "Say why."}
+				}
+				return nil
+			},
+			Run: func(_ context.Context, cb slack.InteractionCallback) { submits <- cb.User.ID },
+		})
+	})
+	h.click("E1", "U5", "approve", "req-1")
+	h.ack()
+	if got := <-clicks; got != "U5:req-1" {
+		t.Fatalf("click = %q", got)
+	}
+	submit := func(id, reason string) {
+		cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U6"}}
+		cb.View.CallbackID = "deny_reason"
+		cb.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{"reason": {"reason": {Value: reason}}}}
+		h.events <- socketmode.Event{Type: socketmode.EventTypeInteractive, Data: cb, Request: &socketmode.Request{EnvelopeID: id}}
+	}
+	submit("E2", " ")
+	a := h.ack()
+	if b, _ := json.Marshal(a.payload); !strings.Contains(string(b), "Say why.") {
+		t.Fatalf("empty reason ack = %s", b)
+	}
+	submit("E3", "false positive")
+	if a := h.ack(); a.payload != nil {
+		t.Fatalf("valid submission ack = %+v", a)
+	}
+	if got := <-submits; got != "U6" {
+		t.Fatalf("submit = %q", got)
 	}
 }

@@ -18,6 +18,9 @@ type job struct {
 	received    time.Time
 	// fromButton is set when a button click started the job.
 	fromButton bool
+	// fn, when set, is the work itself (a registered button or modal handler); otherwise the
+	// request goes through the router.
+	fn func(ctx context.Context)
 }
 
 const busyText = "mdebot is busy with many requests right now and did not run this. Try again in a minute."
@@ -79,12 +82,31 @@ func slashJob(cmd slack.SlashCommand, now time.Time) job {
 }
 
 func (b *Bot) onInteraction(ctx context.Context, evt socketmode.Event) {
-	b.ackNow(ctx, evt.Request, nil)
 	cb, ok := evt.Data.(slack.InteractionCallback)
-	if !ok || cb.Type != slack.InteractionTypeBlockActions {
+	if !ok {
+		b.ackNow(ctx, evt.Request, nil)
 		return
 	}
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		b.onViewSubmission(ctx, evt.Request, cb)
+		return
+	case slack.InteractionTypeBlockActions:
+	default:
+		b.ackNow(ctx, evt.Request, nil)
+		return
+	}
+	b.ackNow(ctx, evt.Request, nil)
 	for _, a := range cb.ActionCallback.BlockActions {
+		if h, ok := b.buttons[a.ActionID]; ok {
+			j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: channelOf(cb)},
+				responseURL: cb.ResponseURL, received: b.opts.Now(), fromButton: true,
+				fn: func(ctx context.Context) { h(ctx, cb, *a) }}
+			if !b.enqueue(j) {
+				b.tellBusy(ctx, j)
+			}
+			continue
+		}
 		j, ok := buttonJob(cb, a, b.opts.Now())
 		if !ok {
 			continue
@@ -93,6 +115,57 @@ func (b *Bot) onInteraction(ctx context.Context, evt socketmode.Event) {
 			b.tellBusy(ctx, j)
 		}
 	}
+}
+
+// onViewSubmission validates a modal in the loop (the answer must ride on the ack), then hands
+// the work to a worker.
+func (b *Bot) onViewSubmission(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
+	h, ok := b.views[cb.View.CallbackID]
+	if !ok {
+		b.ackNow(ctx, req, nil)
+		return
+	}
+	if h.Validate != nil {
+		if errs := h.Validate(cb); len(errs) > 0 {
+			b.ackNow(ctx, req, slack.NewErrorsViewSubmissionResponse(errs))
+			return
+		}
+	}
+	j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID}, received: b.opts.Now(),
+		fn: func(ctx context.Context) { h.Run(ctx, cb) }}
+	if !b.enqueue(j) {
+		b.ackNow(ctx, req, slack.NewErrorsViewSubmissionResponse(map[string]string{h.ErrorBlock: busyText}))
+		return
+	}
+	b.ackNow(ctx, req, nil)
+}
+
+// ButtonHandler handles a click on a button with a given action id; it runs on a worker, as the
+// person who clicked (cb.User.ID), and must check that person's rights itself.
+type ButtonHandler func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction)
+
+// ViewHandler handles the submission of a modal with a given callback id.
+type ViewHandler struct {
+	// Validate runs in the event loop, so it must do no I/O; the errors it returns (block id ->
+	// message) are shown in the modal and nothing runs.
+	Validate func(cb slack.InteractionCallback) map[string]string
+	// Run does the work on a worker.
+	Run func(ctx context.Context, cb slack.InteractionCallback)
+	// ErrorBlock is the block that shows "busy" when no worker can take the submission.
+	ErrorBlock string
+}
+
+// HandleButton registers a handler for clicks on buttons with actionID. Call it before Run.
+func (b *Bot) HandleButton(actionID string, h ButtonHandler) { b.buttons[actionID] = h }
+
+// HandleView registers a handler for submissions of modals with callbackID. Call it before Run.
+func (b *Bot) HandleView(callbackID string, h ViewHandler) { b.views[callbackID] = h }
+
+func channelOf(cb slack.InteractionCallback) string {
+	if cb.Channel.ID != "" {
+		return cb.Channel.ID
+	}
+	return cb.Container.ChannelID
 }
 
 // buttonJob turns a click on a "more" or "run" button into a job run as the person who clicked.
@@ -108,9 +181,7 @@ func buttonJob(cb slack.InteractionCallback, a *slack.BlockAction, now time.Time
 		received:    now,
 		fromButton:  true,
 	}
-	if j.req.ChannelID == "" {
-		j.req.ChannelID = cb.Container.ChannelID
-	}
+	j.req.ChannelID = channelOf(cb)
 	switch a.ActionID {
 	case actionRun:
 		j.req.Text = a.Value

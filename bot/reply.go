@@ -14,6 +14,10 @@ import (
 // runJob runs one request through the router and answers it.
 func (b *Bot) runJob(ctx context.Context, j job) {
 	b.log.Debug("request started", "ref", j.req.Ref, "waited", jobAge(j, b.opts.Now()), "button", j.fromButton)
+	if j.fn != nil {
+		j.fn(ctx)
+		return
+	}
 	resp := b.router.Handle(ctx, j.req)
 	msg := render(resp, b.opts.Now())
 	if resp.File != nil && msg.cut {

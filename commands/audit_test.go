@@ -39,7 +39,7 @@ func trail(n int) func(q AuditQuery) ([]AuditEntry, error) {
 
 func auditRegistry(t *testing.T, a AuditReader) *Registry {
 	t.Helper()
-	reg, err := ReadOnly(Deps{Audit: a})
+	reg, err := Build(Deps{Audit: a})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func FuzzRouter(f *testing.F) {
 	env := defendertest.New(f, defendertest.Options{Seed: true})
 	d := Deps{MDE: env.Client, PortalURL: testPortal, Version: "fuzz", Audit: &auditFake{fn: trail(15)},
 		Probes: []Probe{{Name: "noop"}}}
-	reg, err := ReadOnly(d)
+	reg, err := Build(d)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func newFixture(t *testing.T) *fixture {
 	env := defendertest.New(t, defendertest.Options{Seed: true})
 	now := env.Fake.Now()
 	d := Deps{MDE: env.Client, PortalURL: testPortal, Version: "v-test", Now: func() time.Time { return now }}
-	reg, err := ReadOnly(d)
+	reg, err := Build(d)
 	if err != nil {
 		t.Fatalf("ReadOnly: %v", err)
 	}

@@ -66,7 +66,7 @@ func (p *probeRegistry) ran(name string) int { p.mu.Lock(); defer p.mu.Unlock();
 
 func TestRouterUnknownVerb(t *testing.T) {
 	t.Parallel()
-	reg, err := ReadOnly(Deps{})
+	reg, err := Build(Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestRouterGroupRoles(t *testing.T) {
 
 func TestRouterHelpListsVisibleVerbs(t *testing.T) {
 	t.Parallel()
-	reg, err := ReadOnly(Deps{})
+	reg, err := Build(Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestRouterHelpListsVisibleVerbs(t *testing.T) {
 // TestVerbHelp checks that every verb explains itself: usage, a summary, and an example.
 func TestVerbHelp(t *testing.T) {
 	t.Parallel()
-	reg, err := ReadOnly(Deps{})
+	reg, err := Build(Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

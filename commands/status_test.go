@@ -35,7 +35,7 @@ func TestStatus(t *testing.T) {
 				{Name: "Nothing"},
 			},
 		}
-		reg, err := ReadOnly(d)
+		reg, err := Build(d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestStatus(t *testing.T) {
 
 func TestStatusWithoutProbes(t *testing.T) {
 	t.Parallel()
-	reg, err := ReadOnly(Deps{Version: "dev"})
+	reg, err := Build(Deps{Version: "dev"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,10 @@
 package commands
 
-// ReadOnly returns a registry with every read-only verb (help included).
-func ReadOnly(d Deps) (*Registry, error) {
+// Build returns a registry with every verb: help, the read-only look-ups, and the verbs of the
+// features whose dependencies are set in d.
+func Build(d Deps) (*Registry, error) {
 	reg := NewRegistry()
-	err := reg.Add(
+	verbs := []*Verb{
 		helpVerb(reg),
 		alertsVerb(d),
 		alertVerb(d),
@@ -19,6 +20,6 @@ func ReadOnly(d Deps) (*Registry, error) {
 		huntVerb(d),
 		statusVerb(d),
 		auditVerb(d),
-	)
-	return reg, err
+	}
+	return reg, reg.Add(verbs...)
 }

@@ -81,7 +81,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, transport policy
 	a.socket = socketmode.New(a.slack)
 	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
 		bot.GroupLister{API: a.slack}, 0, nil)
-	reg, err := commands.ReadOnly(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})
+	reg, err := commands.Build(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})
 	if err != nil {
 		return nil, err
 	}
