@@ -18,6 +18,9 @@ func resolveMachine(ctx context.Context, mde *defender.Client, c *Call, arg Toke
 	if s == "" {
 		return defender.Machine{}, nil, badArg(c.Verb, "Name a device: its ID, its computer name or its IP address.")
 	}
+	if err := checkMachineArg(c, s); err != nil {
+		return defender.Machine{}, nil, err
+	}
 	var matches []defender.Machine
 	var err error
 	switch {

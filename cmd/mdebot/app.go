@@ -50,21 +50,32 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// newApp builds everything; transport replaces the HTTP transport towards Entra and MDE (the
-// demo's fake CA), nil in production.
-func newApp(ctx context.Context, cfg *Config, log *slog.Logger, transport policy.Transporter) (_ *app, err error) {
+// seams are what the demo and the tests change in the production wiring; the zero value is
+// production.
+type seams struct {
+	// transport replaces the HTTP transport towards Entra and MDE (a fake's CA).
+	transport policy.Transporter
+	// limits replaces MDE's documented rate limits (load tests against a fake).
+	limits defender.Limits
+}
+
+// newApp builds everything.
+func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log, health: bot.NewHealth(nil)}
 	defer func() {
 		if err != nil {
 			a.close()
 		}
 	}()
-	if a.cred, err = newCredential(cfg, transport); err != nil {
+	if a.cred, err = newCredential(cfg, sm.transport); err != nil {
 		return nil, err
 	}
 	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope())}
-	if transport != nil {
-		mdeOpts = append(mdeOpts, defender.WithTransport(transport))
+	if sm.transport != nil {
+		mdeOpts = append(mdeOpts, defender.WithTransport(sm.transport))
+	}
+	if sm.limits != nil {
+		mdeOpts = append(mdeOpts, defender.WithLimiter(defender.NewLimiter(sm.limits)))
 	}
 	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
 		return nil, err
@@ -189,13 +200,13 @@ func (a *app) close() {
 }
 
 // runBot is `mdebot run`.
-func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, transport policy.Transporter) error {
+func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, sm seams) error {
 	cfg, err := LoadConfig(ctx, lookup)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	a, err := newApp(ctx, cfg, log, transport)
+	a, err := newApp(ctx, cfg, log, sm)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	botDone := make(chan error, 1)
-	go func() { botDone <- runBot(ctx, lookup, stderr, env.Fake.HTTPClient()) }()
+	go func() { botDone <- runBot(ctx, lookup, stderr, seams{transport: env.Fake.HTTPClient()}) }()
 
 	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
 	defer wcancel()

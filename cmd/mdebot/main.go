@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 	}
 	switch cmd {
 	case "run":
-		return runBot(ctx, lookup, stderr, nil)
+		return runBot(ctx, lookup, stderr, seams{})
 	case "check":
 		return runCheck(ctx, lookup, stdout)
 	case "demo":

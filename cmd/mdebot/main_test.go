@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/defender/defendertest"
 	"github.com/mdebot/mdebot/defender/mdefake"
 	"github.com/sethvargo/go-envconfig"
@@ -45,7 +46,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -78,7 +79,7 @@ func baseEnv(sf *slackfake.Fake, env *defendertest.Env, httpAddr string) map[str
 }
 
 // startStack runs `mdebot run` through run() and waits until it is ready.
-func startStack(t *testing.T, extra map[string]string) *stack {
+func startStack(t testing.TB, extra map[string]string) *stack {
 	t.Helper()
 	env := defendertest.New(t, defendertest.Options{Seed: true})
 	sf := slackfake.New(t, slackfake.Options{})
@@ -90,7 +91,7 @@ func startStack(t *testing.T, extra map[string]string) *stack {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- runBot(ctx, envconfig.MapLookuper(vars), s.logs, env.Fake.HTTPClient())
+		done <- runBot(ctx, envconfig.MapLookuper(vars), s.logs, seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited()})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -105,7 +106,7 @@ func startStack(t *testing.T, extra map[string]string) *stack {
 }
 
 // ask sends a slash command as user and returns the reply's JSON body.
-func (s *stack) ask(t *testing.T, user, text string) string {
+func (s *stack) ask(t testing.TB, user, text string) string {
 	t.Helper()
 	env, err := s.slack.SlashCommand(t.Context(), slackfake.SlashCommand{UserID: user, ChannelID: "C0SOC", Text: text})
 	if err != nil {
