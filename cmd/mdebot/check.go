@@ -17,7 +17,7 @@ import (
 
 // runCheck is `mdebot check`: it validates the configuration, prints it without secrets, and
 // tries each dependency once: an Entra token, one MDE call, Redis and Slack's auth.test.
-func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer) error {
+func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm seams) error {
 	cfg, err := LoadConfig(ctx, lookup)
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer) err
 		}
 		fmt.Fprintf(out, "ok    %-16s %s\n", name, detail)
 	}
-	cred, err := newCredential(cfg, nil)
+	cred, err := newCredential(cfg, sm.transport)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,11 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer) err
 		}
 		return fmt.Sprintf("%s credential, token valid until %s", cfg.CredentialKind(), tok.ExpiresOn.UTC().Format(time.RFC3339)), nil
 	})
-	mde, err := defender.New(cred, defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope()))
+	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope())}
+	if sm.transport != nil {
+		mdeOpts = append(mdeOpts, defender.WithTransport(sm.transport))
+	}
+	mde, err := defender.New(cred, mdeOpts...)
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 	case "run":
 		return runBot(ctx, lookup, stderr, seams{})
 	case "check":
-		return runCheck(ctx, lookup, stdout)
+		return runCheck(ctx, lookup, stdout, seams{})
 	case "demo":
 		return runDemo(ctx, stdout, stderr)
 	case "manifest":

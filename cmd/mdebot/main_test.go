@@ -292,3 +292,32 @@ func abbreviate(s string) string {
 	}
 	return s
 }
+
+// `mdebot check` prints the configuration without secrets and tries every dependency.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	env := defendertest.New(t, defendertest.Options{Seed: true})
+	sf := slackfake.New(t, slackfake.Options{})
+	vars := baseEnv(sf, env, "127.0.0.1:0")
+	var out bytes.Buffer
+	if err := runCheck(t.Context(), envconfig.MapLookuper(vars), &out, seams{transport: env.Fake.HTTPClient()}); err != nil {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"ok    Entra token", "ok    Defender API", "ok    Redis", "ok    Slack", "AZURE_CLIENT_SECRET"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, secret := range []string{defendertest.Secret, sf.BotToken(), sf.AppToken()} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("check printed a secret")
+		}
+	}
+	// A refused secret fails the check with the reason, still without the secret.
+	vars["AZURE_CLIENT_SECRET"] = "wrong-secret-value"
+	out.Reset()
+	err := runCheck(t.Context(), envconfig.MapLookuper(vars), &out, seams{transport: env.Fake.HTTPClient()})
+	if err == nil || !strings.Contains(out.String(), "FAIL  Entra token") || strings.Contains(out.String(), "wrong-secret-value") {
+		t.Fatalf("check with a wrong secret: %v\n%s", err, out.String())
+	}
+}
