@@ -9,8 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TestEmbeddedTTLFollowsClock proves keys expire as the server's clock moves
-// (ClockTTL), using miniredis's injectable clock instead of sleeping.
+// TestEmbeddedTTLFollowsClock proves keys expire as the server's clock moves,
+// fast-forwarding it instead of sleeping, and that the clock goroutine moves it.
 func TestEmbeddedTTLFollowsClock(t *testing.T) {
 	t.Parallel()
 	e, err := StartEmbedded()
@@ -21,8 +21,6 @@ func TestEmbeddedTTLFollowsClock(t *testing.T) {
 	if !strings.HasPrefix(e.Addr(), "127.0.0.1:") {
 		t.Errorf("Addr = %q, want 127.0.0.1:port", e.Addr())
 	}
-	start := time.Now()
-	e.srv.SetTime(start)
 	st := New(e.Client(), "")
 	ctx := t.Context()
 
@@ -32,18 +30,48 @@ func TestEmbeddedTTLFollowsClock(t *testing.T) {
 	if first, err := st.Once(ctx, "ev", time.Minute); err != nil || !first {
 		t.Fatalf("Once = %v, %v", first, err)
 	}
-	e.srv.SetTime(start.Add(9 * time.Second))
+	e.FastForward(9 * time.Second)
 	if ok, err := st.Claim(ctx, "k", "b", 10*time.Second); err != nil || ok {
 		t.Fatalf("Claim before the lease ends = %v, %v; want false", ok, err)
 	}
-	e.srv.SetTime(start.Add(11 * time.Second))
+	e.FastForward(2 * time.Second)
 	if ok, err := st.Claim(ctx, "k", "b", 10*time.Second); err != nil || !ok {
 		t.Fatalf("Claim after the lease ended = %v, %v; want true", ok, err)
 	}
-	e.srv.SetTime(start.Add(2 * time.Minute))
-	// Expiry is lazy but total: any command removes every expired key.
+	e.FastForward(2 * time.Minute)
 	if n, err := e.Client().DBSize(ctx).Result(); err != nil || n != 0 {
 		t.Fatalf("DBSIZE after all TTLs passed = %d, %v; want 0", n, err)
+	}
+}
+
+// The clock goroutine expires keys as real time passes.
+func TestEmbeddedClockTicks(t *testing.T) {
+	t.Parallel()
+	e, err := startEmbedded(time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	ctx := t.Context()
+	if err := e.Client().Set(ctx, "short", "v", 5*time.Millisecond).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the server's own clock, not a fixed time: the key must go on its own.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := e.Client().Exists(ctx, "short").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the key never expired")
+		case <-tick.C:
+		}
 	}
 }
 
