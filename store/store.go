@@ -23,10 +23,12 @@ const DefaultPrefix = "mdebot"
 // Store is mdebot's state in Redis. It is safe for concurrent use. It does
 // not own the client: whoever created the client closes it.
 type Store struct {
-	rdb     redis.UniversalClient
-	prefix  string
-	confirm *redis.Script
-	release *redis.Script
+	rdb             redis.UniversalClient
+	prefix          string
+	confirm         *redis.Script
+	release         *redis.Script
+	approvalScripts approvalScripts
+	alertScripts    alertScripts
 }
 
 // New returns a Store that keeps its keys under prefix (DefaultPrefix when
@@ -38,10 +40,12 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 		prefix = DefaultPrefix
 	}
 	return &Store{
-		rdb:     rdb,
-		prefix:  prefix,
-		confirm: redis.NewScript(confirmScript),
-		release: redis.NewScript(releaseScript),
+		rdb:             rdb,
+		prefix:          prefix,
+		confirm:         redis.NewScript(confirmScript),
+		release:         redis.NewScript(releaseScript),
+		approvalScripts: newApprovalScripts(),
+		alertScripts:    newAlertScripts(),
 	}
 }
 

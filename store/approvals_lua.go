@@ -1,0 +1,182 @@
+package store
+
+import "github.com/redis/go-redis/v9"
+
+// Every change to an approval is one of these scripts: each touches only the
+// request's own key (KEYS[1]), so it is atomic on a single server and in
+// Cluster alike, and concurrent callers on any replica see exactly one winner.
+// Times come from the caller (ARGV, Unix milliseconds) so that one injected
+// clock rules expiry; Redis's own clock only runs the key TTLs. No script
+// writes to a missing key: a write would create a key without a TTL.
+//
+// Transition scripts answer {code, HGETALL}: the outcome and the record as
+// it is after the script ran. Codes: "missing" (no such request), "changed"
+// (the transition happened), "approved" and "counted" (a vote completed the
+// quorum, or was recorded), "expired" (this call found it past its expiry and
+// expired it), "closed" (not in a state the transition starts from), "own"
+// (the requester voted), "again" (a second vote or cancel by the same
+// person), "early" (not due yet), "same" (nothing to change).
+
+// approvalPreamble defines the helpers every transition script uses.
+const approvalPreamble = `
+local K = KEYS[1]
+local function snap(code) return {code, redis.call('HGETALL', K)} end
+local function blank(v) return v == false or v == '' end
+local function final_status(s)
+  return s == 'Succeeded' or s == 'Failed' or s == 'TimeOut' or s == 'Cancelled'
+end
+if redis.call('EXISTS', K) == 0 then return {'missing', {}} end
+local state = redis.call('HGET', K, 'state')
+`
+
+// createScript: ARGV[1] is the TTL in ms, the rest field/value pairs.
+// Returns 1 when created, 0 when the id is taken.
+const createScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`
+
+// cardScript: ARGV channel, ts. Returns 1 when set, 0 when missing.
+const cardScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'card_channel', ARGV[1], 'card_ts', ARGV[2])
+return 1`
+
+// expireIfDue is shared by the vote and deny scripts: a pending request
+// past its expiry expires on the spot. The including script sets the locals
+// NOW (Unix ms) and RET (the retention TTL in ms) first.
+const expireIfDue = `
+if state ~= 'pending' then return snap('closed') end
+if tonumber(NOW) >= tonumber(redis.call('HGET', K, 'expires')) then
+  redis.call('HSET', K, 'state', 'expired', 'decided_at', NOW, 'reason', 'no decision before the request expired')
+  redis.call('PEXPIRE', K, RET)
+  return snap('expired')
+end
+`
+
+// voteScript: ARGV user, now, retention.
+const voteScript = approvalPreamble + `
+local NOW, RET = ARGV[2], ARGV[3]
+` + expireIfDue + `
+if redis.call('HGET', K, 'requester') == ARGV[1] then return snap('own') end
+if redis.call('HEXISTS', K, 'vote:' .. ARGV[1]) == 1 then return snap('again') end
+redis.call('HSET', K, 'vote:' .. ARGV[1], NOW)
+local n = redis.call('HINCRBY', K, 'nvotes', 1)
+if n >= tonumber(redis.call('HGET', K, 'required')) then
+  redis.call('HSET', K, 'state', 'approved', 'decided_at', NOW)
+  redis.call('PEXPIRE', K, RET)
+  return snap('approved')
+end
+return snap('counted')`
+
+// denyScript: ARGV user, reason, now, retention.
+const denyScript = approvalPreamble + `
+local NOW, RET = ARGV[3], ARGV[4]
+` + expireIfDue + `
+redis.call('HSET', K, 'state', 'denied', 'decided_by', ARGV[1], 'reason', ARGV[2], 'decided_at', NOW)
+redis.call('PEXPIRE', K, RET)
+return snap('changed')`
+
+// expireScript: ARGV now, retention, reason.
+const expireScript = approvalPreamble + `
+if state ~= 'pending' then return snap('closed') end
+if tonumber(ARGV[1]) < tonumber(redis.call('HGET', K, 'expires')) then return snap('early') end
+redis.call('HSET', K, 'state', 'expired', 'decided_at', ARGV[1], 'reason', ARGV[3])
+redis.call('PEXPIRE', K, ARGV[2])
+return snap('changed')`
+
+// claimScript: ARGV owner, now, retention. approved -> executing, once.
+const claimScript = approvalPreamble + `
+if state ~= 'approved' then return snap('closed') end
+redis.call('HSET', K, 'state', 'executing', 'executor', ARGV[1], 'executed_at', ARGV[2])
+redis.call('PEXPIRE', K, ARGV[3])
+return snap('changed')`
+
+// finishFields sets the outcome of an execution from ARGV[2..7]: state,
+// action id, action status, already pending (0/1), result, now.
+const finishFields = `
+redis.call('HSET', K, 'state', ARGV[2], 'action_id', ARGV[3], 'action_status', ARGV[4],
+  'already_pending', ARGV[5], 'result', ARGV[6])
+if ARGV[2] == 'failed' or final_status(ARGV[4]) then redis.call('HSET', K, 'finished_at', ARGV[7]) end
+redis.call('PEXPIRE', K, ARGV[8])
+return snap('changed')`
+
+// finishScript: ARGV owner, then finishFields, retention. Only the owner of
+// the execution claim finishes it.
+const finishScript = approvalPreamble + `
+if state ~= 'executing' or redis.call('HGET', K, 'executor') ~= ARGV[1] then return snap('closed') end
+` + finishFields
+
+// recoverScript: ARGV stale-before, then finishFields, retention. Finishes an
+// execution whose owner stopped before finishing it.
+const recoverScript = approvalPreamble + `
+if state ~= 'executing' then return snap('closed') end
+if tonumber(redis.call('HGET', K, 'executed_at')) > tonumber(ARGV[1]) then return snap('early') end
+` + finishFields
+
+// statusScript: ARGV status, now, retention. Follows the MDE action of a
+// done request; a final status never changes again.
+const statusScript = approvalPreamble + `
+if state ~= 'done' or blank(redis.call('HGET', K, 'action_id')) then return snap('closed') end
+local cur = redis.call('HGET', K, 'action_status')
+if final_status(cur) then return snap('closed') end
+if cur == ARGV[1] then return snap('same') end
+redis.call('HSET', K, 'action_status', ARGV[1])
+if final_status(ARGV[1]) then redis.call('HSET', K, 'finished_at', ARGV[2]) end
+redis.call('PEXPIRE', K, ARGV[3])
+return snap('changed')`
+
+// cancelClaimScript: ARGV user, reason, now. One cancel of a live action.
+const cancelClaimScript = approvalPreamble + `
+if state ~= 'done' or blank(redis.call('HGET', K, 'action_id')) or final_status(redis.call('HGET', K, 'action_status')) then
+  return snap('closed')
+end
+if redis.call('HEXISTS', K, 'cancel_by') == 1 then return snap('again') end
+redis.call('HSET', K, 'cancel_by', ARGV[1], 'cancel_reason', ARGV[2], 'cancel_at', ARGV[3])
+return snap('changed')`
+
+// cancelReleaseScript: ARGV user. Gives a cancel claim back after MDE refused.
+const cancelReleaseScript = approvalPreamble + `
+if redis.call('HGET', K, 'cancel_by') ~= ARGV[1] then return snap('closed') end
+redis.call('HDEL', K, 'cancel_by', 'cancel_reason', 'cancel_at')
+return snap('changed')`
+
+// pollScript: ARGV now, interval (ms). Claims the next look at a followed action: at most one
+// caller per interval, whichever replica it runs on.
+const pollScript = approvalPreamble + `
+if state ~= 'done' then return snap('closed') end
+local nxt = tonumber(redis.call('HGET', K, 'next_poll') or '0')
+if tonumber(ARGV[1]) < nxt then return snap('early') end
+redis.call('HSET', K, 'next_poll', tonumber(ARGV[1]) + tonumber(ARGV[2]))
+return snap('changed')`
+
+// packageScript: ARGV now. Marks the package link posted, once.
+const packageScript = approvalPreamble + `
+if state ~= 'done' then return snap('closed') end
+if redis.call('HSETNX', K, 'package_posted', ARGV[1]) == 0 then return snap('again') end
+return snap('changed')`
+
+// approvalScripts are the compiled scripts of a Store.
+type approvalScripts struct {
+	create, card, vote, deny, expire, claim, finish, recover, status *redis.Script
+	cancelClaim, cancelRelease, pkg, poll                            *redis.Script
+}
+
+func newApprovalScripts() approvalScripts {
+	return approvalScripts{
+		create:        redis.NewScript(createScript),
+		card:          redis.NewScript(cardScript),
+		vote:          redis.NewScript(voteScript),
+		deny:          redis.NewScript(denyScript),
+		expire:        redis.NewScript(expireScript),
+		claim:         redis.NewScript(claimScript),
+		finish:        redis.NewScript(finishScript),
+		recover:       redis.NewScript(recoverScript),
+		status:        redis.NewScript(statusScript),
+		cancelClaim:   redis.NewScript(cancelClaimScript),
+		cancelRelease: redis.NewScript(cancelReleaseScript),
+		pkg:           redis.NewScript(packageScript),
+		poll:          redis.NewScript(pollScript),
+	}
+}
