@@ -18,10 +18,10 @@ const noAuditTrail = "There is no audit trail yet: response actions and approval
 func auditVerb(d Deps) *Verb {
 	v := &Verb{
 		Name:    "audit",
-		Usage:   "[machine|@user|action]",
+		Usage:   "[machine|@user|action|request]",
 		Summary: "Show the audit trail: who requested, approved or denied what, what ran and what Defender said.",
 		Details: []string{
-			"Filter by a device (its ID or name), a person (@alice), an action or request ID, or an indicator value.",
+			"Filter by a device (its ID or name), a person (@alice), an action ID, a request ID (req-…), or an indicator value.",
 			"Example: `audit @alice`",
 		},
 		Role: Viewer,
@@ -74,6 +74,9 @@ func auditFilter(c *Call, t Token, q *AuditQuery) (string, error) {
 	case isGUID(s):
 		q.ActionID = strings.ToLower(s)
 		return "action " + q.ActionID, nil
+	case IsRequestID(strings.ToLower(s)):
+		q.ActionID = strings.ToLower(s)
+		return "request " + q.ActionID, nil
 	case s == "":
 		return "", badArg(c.Verb, "The filter is empty.")
 	}

@@ -31,6 +31,10 @@ type Response struct {
 	InChannel bool
 	// File is attached when set (a hunting result as CSV).
 	File *File
+	// Approval, when set, is a new request's card: the bot posts it to the approval channel and
+	// answers the requester with Text and a link to it (and runs the request at once when it
+	// needs no approval).
+	Approval *ApprovalView
 }
 
 // File is a file to upload with a response.

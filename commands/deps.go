@@ -36,12 +36,19 @@ type Deps struct {
 	PortalURL string
 	// Audit reads the audit trail; nil until approvals are wired.
 	Audit AuditReader
+	// Approvals is the four-eyes workflow behind the response verbs; without it they are not
+	// registered.
+	Approvals *Approvals
 	// Probes are the checks the status command runs.
 	Probes []Probe
 	// Version is the bot's version, for status.
 	Version string
 	// Now is the clock.
 	Now func() time.Time
+	// Mutes keeps alert mutes; nil when alert notifications are off (no mute verbs then).
+	Mutes MuteStore
+	// MuteAudit writes mutes and unmutes to the audit trail; nil writes nothing.
+	MuteAudit MuteAuditor
 }
 
 func (d Deps) now() time.Time {

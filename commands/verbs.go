@@ -7,7 +7,7 @@ func Build(d Deps) (*Registry, error) {
 	verbs := []*Verb{
 		helpVerb(reg),
 		alertsVerb(d),
-		alertVerb(d),
+		withAlertUpdates(d, alertVerb(d)),
 		machineVerb(d),
 		machinesVerb(d),
 		actionsVerb(d),
@@ -20,6 +20,10 @@ func Build(d Deps) (*Registry, error) {
 		huntVerb(d),
 		statusVerb(d),
 		auditVerb(d),
+	}
+	verbs = append(verbs, responseVerbs(d)...)
+	if d.Mutes != nil {
+		verbs = append(verbs, muteVerb(d), mutesVerb(d), unmuteVerb(d))
 	}
 	return reg, reg.Add(verbs...)
 }

@@ -1,0 +1,225 @@
+package commands
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdebot/mdebot/defender/mdefake"
+)
+
+// run approves (when needed) and executes a request, and returns it after execution.
+func (f *apprFixture) approveAndRun(t *testing.T, ap Approval) Approval {
+	t.Helper()
+	if ap.State == ApprovalPending {
+		if o := f.ap.Decide(t.Context(), ap.ID, lead, Approve, "", f.card(ap.ID)); !o.Run {
+			t.Fatalf("approve %s: %+v", ap.ID, o)
+		}
+	}
+	o := f.ap.Execute(t.Context(), ap.ID)
+	if !o.Changed {
+		t.Fatalf("execute %s: %+v", ap.ID, o)
+	}
+	return o.Approval
+}
+
+func TestScanNeedsNoApproval(t *testing.T) {
+	t.Parallel()
+	f := newApprFixture(t, ApprovalPolicy{})
+	ap := f.request(t, requester, "scan laptop-alice.contoso.com type=full")
+	if ap.State != ApprovalApproved || ap.Request.Option != "Full" || ap.Request.Reason != "no reason given" {
+		t.Fatalf("scan = %+v", ap)
+	}
+	done := f.approveAndRun(t, ap)
+	var body map[string]string
+	if err := json.Unmarshal(f.posts("/runAntiVirusScan")[0].Body, &body); err != nil || body["ScanType"] != "Full" ||
+		!strings.HasSuffix(body["Comment"], "no approval needed by policy") {
+		t.Errorf("scan body %v %v", body, err)
+	}
+	if !done.Followed() || !done.Cancellable() {
+		t.Errorf("scan is not followed: %+v", done)
+	}
+	resp := f.as(t, requester, "scan laptop-alice.contoso.com type=slow")
+	if !strings.Contains(resp.Text, "`type` must be one of `Quick`, `Full`") {
+		t.Errorf("bad type: %q", resp.Text)
+	}
+	resp = f.as(t, requester, "isolate laptop-alice.contoso.com")
+	if !strings.Contains(resp.Text, "every request needs a reason") {
+		t.Errorf("no reason: %q", resp.Text)
+	}
+	resp = f.as(t, requester, "isolate web01 c2")
+	if resp.Approval != nil || !strings.Contains(resp.Text, "2 devices match web01") {
+		t.Errorf("ambiguous: %+v", resp)
+	}
+}
+
+func TestBlockAndUnblock(t *testing.T) {
+	t.Parallel()
+	f := newApprFixture(t, ApprovalPolicy{})
+	ap := f.request(t, requester, "block <http://evil.example.org|evil.example.org> expires=7d phishing kit host")
+	if ap.Request.IndicatorType != "DomainName" || ap.Request.Indicator != "evil.example.org" || ap.Request.Reason != "phishing kit host" ||
+		!ap.Request.IndicatorExpires.Equal(f.clock.Now().Add(7*24*time.Hour).UTC().Truncate(time.Second)) {
+		t.Fatalf("block = %+v", ap.Request)
+	}
+	done := f.approveAndRun(t, ap)
+	if done.State != ApprovalDone || done.ActionID == "" || done.Followed() {
+		t.Fatalf("block done = %+v", done)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(f.posts("/indicators")[0].Body, &body); err != nil || body["externalID"] != ap.ID || body["action"] != "Block" {
+		t.Errorf("indicator body %v %v", body, err)
+	}
+	un := f.request(t, requester, "unblock evil.example.org partner CDN after all")
+	if un.Request.IndicatorID != done.ActionID || un.Request.Existing == nil {
+		t.Fatalf("unblock = %+v", un.Request)
+	}
+	if got := f.approveAndRun(t, un); got.State != ApprovalDone || len(f.posts("/indicators/"+done.ActionID)) != 1 {
+		t.Errorf("unblock done = %+v", got)
+	}
+	byID := f.as(t, requester, "unblock 99999 nothing")
+	if !strings.Contains(byID.Text, "No active custom indicator has the id 99999") {
+		t.Errorf("unknown id: %q", byID.Text)
+	}
+	if resp := f.as(t, requester, "block not_a_thing!! reason"); !strings.Contains(resp.Text, "Usage: block") {
+		t.Errorf("bad value: %q", resp.Text)
+	}
+}
+
+func TestCancelVerbAndCard(t *testing.T) {
+	t.Parallel()
+	f := newApprFixture(t, ApprovalPolicy{})
+	ctx := t.Context()
+	ap := f.request(t, requester, "isolate laptop-alice.contoso.com beacon")
+	done := f.approveAndRun(t, ap)
+	if o := f.ap.CancelAction(ctx, ap.ID, viewer, "", f.card(ap.ID)); !strings.Contains(o.Refusal, "Only responders and approvers") {
+		t.Errorf("viewer cancel: %+v", o)
+	}
+	o := f.ap.CancelAction(ctx, ap.ID, requester, "", f.card(ap.ID))
+	if !o.Changed || o.Approval.ActionStatus != "Cancelled" || o.Approval.CancelReason != DefaultCancelReason {
+		t.Fatalf("cancel: %+v", o)
+	}
+	if again := f.ap.CancelAction(ctx, ap.ID, lead, "x", f.card(ap.ID)); !strings.Contains(again.Refusal, "already Cancelled") {
+		t.Errorf("second cancel: %+v", again)
+	}
+	if n := len(f.posts("/machineactions/" + done.ActionID + "/cancel")); n != 1 {
+		t.Errorf("%d cancel calls", n)
+	}
+	other := f.approveAndRun(t, f.request(t, requester, "restrict laptop-bob.contoso.com test"))
+	resp := f.as(t, requester, "cancel "+other.ActionID+" wrong device")
+	if !strings.Contains(resp.Text, "is now Cancelled") {
+		t.Errorf("cancel verb: %q", resp.Text)
+	}
+	if resp := f.as(t, requester, "cancel "+other.ActionID+" again"); !strings.Contains(resp.Text, "already Cancelled") {
+		t.Errorf("cancel a final action: %q", resp.Text)
+	}
+}
+
+func TestAlertUpdates(t *testing.T) {
+	t.Parallel()
+	f := newApprFixture(t, ApprovalPolicy{})
+	alert := f.env.Fake.Alerts()[0].ID
+	for _, tc := range []struct{ user, text, want string }{
+		{requester, "alert " + alert + " assign me", "assigned to alice@contoso.com"},
+		{requester, "alert " + alert + " assign bob@contoso.com taking over", "assigned to bob@contoso.com"},
+		{requester, "alert " + alert + " resolve fp Clean test box", "classified FalsePositive · determination Clean"},
+		{requester, "alert " + alert + " comment seen before", "updated"},
+		{viewer, "alert " + alert + " comment x", "needs the responder role"},
+		{requester, "alert " + alert + " resolve maybe", "is not a classification"},
+		{requester, "alert " + alert + " comment", "every request needs a reason"},
+	} {
+		resp := f.as(t, tc.user, tc.text)
+		if !strings.Contains(strings.ReplaceAll(resp.Text, ", ", " · "), tc.want) || resp.Approval != nil {
+			t.Errorf("%q: %q, want %q", tc.text, resp.Text, tc.want)
+		}
+	}
+	got, _ := f.env.Fake.Alert(alert)
+	if got.Status != "Resolved" || got.Classification != "FalsePositive" || len(got.Comments) != 4 ||
+		!strings.HasPrefix(got.Comments[2].Comment, "test box — mdebot req-") {
+		t.Errorf("alert = %+v", got)
+	}
+	if resp := f.as(t, viewer, "alert "+alert); resp.View == nil {
+		t.Errorf("plain alert view lost: %q", resp.Text)
+	}
+}
+
+func TestCollectPostsPackageOnce(t *testing.T) {
+	t.Parallel()
+	f := newApprFixture(t, ApprovalPolicy{})
+	ctx := t.Context()
+	ap := f.approveAndRun(t, f.request(t, requester, "collect laptop-bob.contoso.com evidence"))
+	if p, err := f.ap.Poll(ctx, ap.ID); err != nil || p.Changed {
+		t.Fatalf("first poll = %+v %v", p, err)
+	}
+	if p, err := f.ap.Poll(ctx, ap.ID); err != nil || p.Changed {
+		t.Fatalf("a poll before it is due = %+v %v", p, err)
+	}
+	// MDE has not finished the package when the first look finds it succeeded.
+	remove := f.env.Fake.Inject(mdefake.Fault{PathContains: "/GetPackageUri", Status: 404, Times: 1})
+	defer remove()
+	f.env.Fake.Advance(time.Minute)
+	f.clock.Advance(time.Minute)
+	p, err := f.ap.Poll(ctx, ap.ID)
+	if err != nil || !p.Changed || p.Approval.ActionStatus != "Succeeded" || p.PackageURL != "" {
+		t.Fatalf("poll = %+v %v", p, err)
+	}
+	if ids, _ := f.ap.Followed(ctx); len(ids) != 1 {
+		t.Fatalf("the collection is not followed for its package: %v", ids)
+	}
+	f.clock.Advance(packageEvery)
+	p, err = f.ap.Poll(ctx, ap.ID)
+	if err != nil || p.Changed || !strings.Contains(p.PackageURL, "/package/") || p.PackageExpires.IsZero() {
+		t.Fatalf("package poll = %+v %v", p, err)
+	}
+	f.clock.Advance(packageEvery)
+	if again, err := f.ap.Poll(ctx, ap.ID); err != nil || again.PackageURL != "" || again.Changed {
+		t.Errorf("third poll = %+v %v", again, err)
+	}
+	if ids, _ := f.ap.Followed(ctx); len(ids) != 0 {
+		t.Errorf("still followed: %v", ids)
+	}
+	for _, e := range f.sink.entries {
+		if strings.Contains(e.Detail, "sig=") {
+			t.Errorf("the package link reached the audit: %+v", e)
+		}
+	}
+}
+
+// A replica that stopped after approval, or while calling MDE, leaves nothing stuck: the sweeper
+// runs the approved request, and settles the half-done one from what MDE has, never sending twice.
+func TestResume(t *testing.T) {
+	t.Parallel()
+	f := newApprFixture(t, ApprovalPolicy{})
+	ctx := t.Context()
+	waiting := f.request(t, requester, "restrict laptop-alice.contoso.com x")
+	if o := f.ap.Decide(ctx, waiting.ID, lead, Approve, "", f.card(waiting.ID)); !o.Run {
+		t.Fatal(o)
+	}
+	halfway := f.request(t, requester, "isolate laptop-bob.contoso.com y")
+	_ = f.ap.Decide(ctx, halfway.ID, lead, Approve, "", f.card(halfway.ID))
+	// Another replica claims it, sends the action, and dies before recording it.
+	ghost, _ := f.st.ClaimExecution(ctx, halfway.ID, "dead", f.clock.Now())
+	gap, _ := fromStore(ghost.Approval)
+	if _, err := f.env.Client.Isolate(ctx, halfway.Request.MachineID, f.ap.comment(gap), "Full"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.ap.Resume(ctx); err != nil || len(out) != 0 {
+		t.Fatalf("resume too early: %+v %v", out, err)
+	}
+	f.clock.Advance(6 * time.Minute)
+	out, err := f.ap.Resume(ctx)
+	if err != nil || len(out) != 2 {
+		t.Fatalf("resume: %+v %v", out, err)
+	}
+	for _, o := range out {
+		if o.Approval.State != ApprovalDone || o.Approval.ActionID == "" {
+			t.Errorf("resumed %s: %+v", o.Approval.ID, o.Approval)
+		}
+	}
+	if n := len(f.posts("/isolate")); n != 1 {
+		t.Errorf("%d isolate calls, want 1", n)
+	}
+	if got, _ := f.ap.Get(ctx, halfway.ID); !strings.Contains(got.Result, "recovered") {
+		t.Errorf("recovered = %+v", got)
+	}
+}
