@@ -57,6 +57,8 @@ type Bot struct {
 	replies chan struct{} // bounds the goroutines that tell users the bot is busy
 	buttons map[string]ButtonHandler
 	views   map[string]ViewHandler
+	// approvals posts the cards of new requests (NewApprovals sets it).
+	approvals *Approvals
 }
 
 // New returns a bot reading events from a socketmode.Client's Events channel.

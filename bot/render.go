@@ -109,6 +109,10 @@ func (b *msgBuilder) view(resp commands.Response) string {
 		return b.audit(v)
 	case commands.ChoiceView:
 		return b.choice(v)
+	case commands.MuteListView:
+		return b.muteList(v)
+	case commands.ApprovalView:
+		return b.approvalCard(v)
 	}
 	text := resp.Text
 	if text == "" {

@@ -44,6 +44,14 @@ func (b *msgBuilder) auditEmoji(event string) string {
 		return "✅"
 	case "failed":
 		return "❌"
+	case "refused", "cancel", "cancelled":
+		return "🚫"
+	case "already pending":
+		return "⏳"
+	case "timeout":
+		return "⌛"
+	case "package ready":
+		return "📦"
 	}
 	return "•"
 }

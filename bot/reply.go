@@ -19,6 +19,10 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		return
 	}
 	resp := b.router.Handle(ctx, j.req)
+	if resp.Approval != nil && b.approvals != nil {
+		b.approvals.requested(ctx, j, resp)
+		return
+	}
 	msg := render(resp, b.opts.Now())
 	if resp.File != nil && msg.cut {
 		if note := b.upload(ctx, j, resp.File); note != "" {

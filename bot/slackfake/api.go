@@ -64,6 +64,10 @@ func (f *Fake) route(method string) (apiHandler, tokenKind, bool) {
 		return f.usersInfo, botToken, true
 	case "conversations.info":
 		return f.conversationsInfo, botToken, true
+	case "conversations.history":
+		return f.conversationsHistory, botToken, true
+	case "conversations.replies":
+		return f.conversationsReplies, botToken, true
 	}
 	return nil, 0, false
 }

@@ -57,9 +57,13 @@ func (f *Fake) chatPostMessage(req *apiRequest) (map[string]any, error) {
 	if c.empty() {
 		return nil, slackError("no_text")
 	}
+	meta, err := readMetadata(req)
+	if err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m := &Message{Channel: ch, TS: f.nextTSLocked(), ThreadTS: req.get("thread_ts"), Text: c.text, Blocks: c.blocks, Attachments: c.attachments}
+	m := &Message{Channel: ch, TS: f.nextTSLocked(), ThreadTS: req.get("thread_ts"), Text: c.text, Blocks: c.blocks, Attachments: c.attachments, Metadata: meta}
 	f.addMessageLocked(m, "chat.postMessage", req.flag("link_names"))
 	f.notifyLocked()
 	return map[string]any{"channel": ch, "ts": m.TS, "message": f.messageObject(m)}, nil

@@ -16,6 +16,7 @@ type Message struct {
 	Text        string          // current text
 	Blocks      json.RawMessage // current blocks JSON array, nil when none
 	Attachments json.RawMessage // current attachments JSON array, nil when none
+	Metadata    json.RawMessage // metadata given to chat.postMessage, nil when none
 	Deleted     bool            // chat.delete or delete_original happened
 	History     []Revision      // every version, oldest first; the last one is current
 }

@@ -1,0 +1,60 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/mdebot/mdebot/defender"
+)
+
+// visible are the fields of an alert a channel sees change: a change of any of them edits the
+// message and adds a thread reply; a change of anything else (evidence, last event time) makes
+// no noise.
+type visible struct {
+	Status, AssignedTo, Classification, Determination, Severity string
+}
+
+func visibleOf(a defender.Alert) visible {
+	return visible{Status: string(a.Status), AssignedTo: a.AssignedTo, Classification: string(a.Classification),
+		Determination: a.Determination, Severity: string(a.Severity)}
+}
+
+// digestVersion starts every digest, so that a change of the encoding is a change of digest.
+const digestVersion = "v1"
+
+// digest encodes the visible fields; the store compares digests to decide what to do, and the
+// thread reply decodes the old one to say what changed.
+func (v visible) digest() string {
+	clean := func(s string) string { return strings.NewReplacer("|", "/", "\n", " ").Replace(s) }
+	return strings.Join([]string{digestVersion, clean(v.Status), clean(v.AssignedTo), clean(v.Classification),
+		clean(v.Determination), clean(v.Severity)}, "|")
+}
+
+// parseDigest decodes a digest; ok is false for an unknown encoding.
+func parseDigest(d string) (visible, bool) {
+	p := strings.Split(d, "|")
+	if len(p) != 6 || p[0] != digestVersion {
+		return visible{}, false
+	}
+	return visible{Status: p[1], AssignedTo: p[2], Classification: p[3], Determination: p[4], Severity: p[5]}, true
+}
+
+// change is one visible field that changed.
+type change struct {
+	Field, From, To string
+}
+
+// changes lists what differs from old to new, in a fixed order.
+func changes(old, cur visible) []change {
+	var out []change
+	add := func(field, from, to string) {
+		if from != to {
+			out = append(out, change{field, from, to})
+		}
+	}
+	add("Status", old.Status, cur.Status)
+	add("Severity", old.Severity, cur.Severity)
+	add("Assigned to", old.AssignedTo, cur.AssignedTo)
+	add("Classification", old.Classification, cur.Classification)
+	add("Determination", old.Determination, cur.Determination)
+	return out
+}

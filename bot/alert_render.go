@@ -1,0 +1,181 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mdebot/mdebot/commands"
+	"github.com/mdebot/mdebot/defender"
+	"github.com/slack-go/slack"
+)
+
+// Action ids of the buttons on an alert message. Each value is the alert id (Isolate's is
+// "<device id>|<alert id>", the Resolve menu's option values "<classification>|<alert id>");
+// nothing in them is trusted: the handlers check the clicker's role at click time.
+const (
+	// ActionAlertIsolate opens the approval flow to isolate the alert's device.
+	ActionAlertIsolate = "alert_isolate"
+	actionAlertAssign  = "alert_assign"
+	actionAlertResolve = "alert_resolve"
+	alertActionsBlock  = "alert_actions"
+	// maxOptionValue is Slack's limit on a select option's value.
+	maxOptionValue = 150
+)
+
+// resolveChoices are the Resolve menu's options: MDE's classifications.
+func resolveChoices() []struct{ class, label string } {
+	return []struct{ class, label string }{
+		{string(defender.TruePositive), "True positive"},
+		{string(defender.InformationalExpectedActivity), "Informational, expected activity"},
+		{string(defender.FalsePositive), "False positive"},
+	}
+}
+
+// renderAlertNotice renders the message an alert is posted as: title, summary and buttons in the
+// message, the details beside a colour bar for the severity.
+func renderAlertNotice(a defender.Alert, portal string, now time.Time) rendered {
+	b := &msgBuilder{now: now.UTC()}
+	emoji, color := b.severityStyle(a.Severity)
+	title := b.alertTitle(a)
+	b.header(emoji + " " + title)
+	severity := "*" + b.or(b.inline(string(a.Severity), 30)) + "*"
+	status := b.inline(string(a.Status), 30)
+	if a.Status == defender.StatusResolved {
+		status = "✅ " + status
+	}
+	activity := ""
+	if !a.LastEventTime.IsZero() {
+		activity = "last activity " + b.ago(a.LastEventTime.Time)
+	}
+	b.section(b.join(severity, status, b.assigned(a.AssignedTo), b.code(a.ComputerDNSName, 200), activity))
+	b.alertButtons(a, portal)
+
+	d := &msgBuilder{now: b.now}
+	d.noticeDetails(a, portal)
+	b.attachments = append(b.attachments, slack.Attachment{Color: color, Blocks: slack.Blocks{BlockSet: d.blocks}})
+	text := emoji + " " + b.join(string(a.Severity), title, a.ComputerDNSName)
+	out := rendered{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks, Attachments: b.attachments}
+	fitLimits(&out)
+	return out
+}
+
+// alertButtons adds Isolate device, Assign to me, the Resolve menu and Open in portal. A resolved
+// alert keeps only the portal link.
+func (b *msgBuilder) alertButtons(a defender.Alert, portal string) {
+	var elems []slack.BlockElement
+	open := a.Status != defender.StatusResolved
+	if open && b.isMachineID(a.MachineID) && len(a.ID)+41 <= limitValue {
+		btn := slack.NewButtonBlockElement(ActionAlertIsolate, a.MachineID+"|"+a.ID, b.plain("Isolate device", limitButtonText))
+		elems = append(elems, btn.WithStyle(slack.StyleDanger))
+	}
+	if open && len(a.ID) <= limitValue {
+		elems = append(elems, slack.NewButtonBlockElement(actionAlertAssign, a.ID, b.plain("Assign to me", limitButtonText)))
+	}
+	if open && len(string(defender.InformationalExpectedActivity))+1+len(a.ID) <= maxOptionValue {
+		var opts []*slack.OptionBlockObject
+		for _, c := range resolveChoices() {
+			opts = append(opts, slack.NewOptionBlockObject(c.class+"|"+a.ID, b.plain(c.label, 75), nil))
+		}
+		elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, b.plain("Resolve as…", 75), actionAlertResolve, opts...))
+	}
+	if link := b.linkButton("Open in portal", b.portalURL(portal, "alerts", a.ID)); link != nil {
+		elems = append(elems, link)
+	}
+	if len(elems) > 0 {
+		b.add(slack.NewActionBlock(alertActionsBlock, elems...))
+	}
+}
+
+// noticeDetails adds the fields, techniques, a short description, the evidence and the ids.
+func (b *msgBuilder) noticeDetails(a defender.Alert, portal string) {
+	user := ""
+	if a.RelatedUser != nil {
+		user = b.code(b.userName(a.RelatedUser.DomainName, a.RelatedUser.UserName), 200)
+	}
+	incident := ""
+	if a.IncidentID != 0 {
+		incident = "#" + strconv.FormatInt(a.IncidentID, 10)
+	}
+	device := b.link(b.portalURL(portal, "machines", a.MachineID), b.titleOr(a.ComputerDNSName, a.MachineID), 200)
+	b.fields(
+		field{"Device", device},
+		field{"Device group", b.inline(a.RBACGroupName, 100)},
+		field{"User", user},
+		field{"Category", b.inline(a.Category, 100)},
+		field{"Detection source", b.inline(a.DetectionSource, 100)},
+		field{"Incident", incident},
+		field{"Classification", b.inline(b.join(string(a.Classification), a.Determination), 200)},
+		field{"Events", "first " + b.when(a.FirstEventTime.Time) + "\nlast " + b.when(a.LastEventTime.Time)},
+	)
+	var facts []string
+	if len(a.MitreTechniques) > 0 {
+		facts = append(facts, "*MITRE ATT&amp;CK* "+b.list(a.MitreTechniques, 15, 40, b.inline))
+	}
+	if a.ThreatFamilyName != "" || a.ThreatName != "" {
+		facts = append(facts, "*Threat* "+b.join(b.inline(a.ThreatFamilyName, 200), b.inline(a.ThreatName, 200)))
+	}
+	b.section(commands.Truncate(strings.Join(facts, "\n"), limitSection))
+	if strings.TrimSpace(a.Description) != "" {
+		b.section(commands.Truncate(commands.EscapeMrkdwn(commands.Truncate(a.Description, 600)), 1000))
+	}
+	b.evidence(a.Evidence)
+	b.context(b.join("Alert ID "+b.or(b.code(a.ID, 100)), "created "+b.when(a.AlertCreationTime.Time),
+		"updated "+b.when(a.LastUpdateTime.Time)))
+}
+
+// renderAlertChange renders the thread reply that says what changed in an alert.
+func renderAlertChange(a defender.Alert, cs []change, now time.Time) rendered {
+	b := &msgBuilder{now: now.UTC()}
+	lines := make([]string, 0, len(cs))
+	for _, c := range cs {
+		lines = append(lines, "*"+c.Field+"* "+b.or(b.inline(c.From, 200))+" → "+b.or(b.inline(c.To, 200)))
+	}
+	b.section("🔄 " + strings.Join(lines, "\n"))
+	b.context("Changed in Defender " + b.when(a.LastUpdateTime.Time) + " · the message above shows it now")
+	text := "Alert changed: " + b.alertTitle(a)
+	out := rendered{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks}
+	fitLimits(&out)
+	return out
+}
+
+// renderChangeSummary renders the one message that replaces the thread replies when many
+// alerts of a channel changed in one poll: their messages are edited, and this says how.
+func renderChangeSummary(n int, counts []changeCount, now time.Time) rendered {
+	b := &msgBuilder{now: now.UTC()}
+	b.section("🔄 *" + b.count(n, "alert changed", "alerts changed") + " in Defender at once.* Their messages above are edited in place; there is no reply for each.")
+	lines := make([]string, 0, len(counts))
+	for i, c := range counts {
+		if i == 15 {
+			lines = append(lines, "… and "+b.num(int64(len(counts)-i))+" more kinds of change")
+			break
+		}
+		lines = append(lines, "• *"+c.Field+"* → "+b.or(b.inline(c.To, 100))+": "+b.num(int64(c.N)))
+	}
+	b.section(strings.Join(lines, "\n"))
+	out := rendered{Text: b.count(n, "alert changed", "alerts changed"), Blocks: b.blocks}
+	fitLimits(&out)
+	return out
+}
+
+// changeCount is how many alerts had one field change to one value.
+type changeCount struct {
+	Field, To string
+	N         int
+}
+
+// severityOrder sorts alerts most severe first.
+func severityOrder(a, b defender.Alert) int {
+	if d := b.Severity.Rank() - a.Severity.Rank(); d != 0 {
+		return d
+	}
+	return a.LastUpdateTime.Compare(b.LastUpdateTime.Time)
+}
+
+// alertLine is one alert as a line of a digest: severity, title linked to the portal, device,
+// status and id.
+func (b *msgBuilder) alertLine(a defender.Alert, portal string) string {
+	emoji, _ := b.severityStyle(a.Severity)
+	title := b.link(b.portalURL(portal, "alerts", a.ID), b.alertTitle(a), 120)
+	return "• " + emoji + " " + b.join(title, b.code(a.ComputerDNSName, 80), b.inline(string(a.Status), 20), b.code(a.ID, 60))
+}

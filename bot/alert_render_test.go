@@ -1,0 +1,125 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mdebot/mdebot/commands"
+	"github.com/mdebot/mdebot/defender"
+	"github.com/mdebot/mdebot/store"
+	"github.com/slack-go/slack"
+)
+
+// fxHostileNotice has markup in every field a notice shows, and ids the buttons can carry.
+func fxHostileNotice() defender.Alert {
+	a := fxHostileAlert(60)
+	a.ID, a.MachineID, a.Severity, a.Status = "da638123456789012345_-1234567890", fxMachineID, defender.SeverityHigh, defender.StatusNew
+	return a
+}
+
+func TestRenderAlertMessages(t *testing.T) {
+	t.Parallel()
+	now := renderNow()
+	resolved := fxAlert()
+	resolved.Status, resolved.Classification, resolved.Determination = defender.StatusResolved, defender.FalsePositive, "Clean"
+	bare := defender.Alert{ID: "da1_2", Title: "Suspicious process", Severity: defender.SeverityLow, Status: defender.StatusNew}
+	var storm []defender.Alert
+	for i := range 137 {
+		a := fxAlert()
+		a.ID = fmt.Sprintf("da6380000000000%05d_%d", i, 1000+i)
+		a.Severity = []defender.Severity{defender.SeverityHigh, defender.SeverityMedium, defender.SeverityLow, defender.SeverityInformational}[i%4]
+		a.Title = fmt.Sprintf("Generated alert %d", i)
+		storm = append(storm, a)
+	}
+	hostileStorm := make([]defender.Alert, digestChunk)
+	for i := range hostileStorm {
+		hostileStorm[i] = fxHostileNotice()
+	}
+	cs := changes(visible{Status: "New", Severity: "Medium"}, visibleOf(resolved))
+	for _, tc := range []struct {
+		name    string
+		msg     rendered
+		buttons []string
+	}{
+		{"alert_notice", renderAlertNotice(fxAlert(), fxPortal, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_notice_resolved", renderAlertNotice(resolved, fxPortal, now), []string{actionLink}},
+		{"alert_notice_bare", renderAlertNotice(bare, fxPortal, now), []string{actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_notice_hostile", renderAlertNotice(fxHostileNotice(), fxPortal, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_change", renderAlertChange(resolved, cs, now), nil},
+		{"alert_digest", renderDigest(storm, 3, fxPortal, now), nil},
+		{"alert_digest_chunk", renderDigestChunk(storm[:digestChunk], 0, len(storm), fxPortal, now), nil},
+		{"alert_digest_chunk_hostile", renderDigestChunk(hostileStorm, 50, 300, fxPortal, now), nil},
+		{"alert_change_summary", renderChangeSummary(412, []changeCount{{"Status", "Resolved", 400}, {"Assigned to", fxHostileN(80), 12}}, now), nil},
+		{"alert_mute_set", render(commands.Response{View: commands.MuteListView{Title: "Alert mute set", Note: "Matching alerts are counted, not posted, for 3h. `unmute m7k2qf` lifts it early.",
+			PortalURL: fxPortal, Mutes: []store.Mute{{ID: "m7k2qf", Kind: store.MuteSHA1, Value: "d1a2b3c4e5f60718293a4b5c6d7e8f9012345678",
+				Reason: "known installer", Creator: "U0RESP", Until: now.Add(3 * 60 * 60 * 1e9)}}}}, now), nil},
+		{"alert_mutes", render(commands.Response{View: commands.MuteListView{PortalURL: fxPortal, Mutes: []store.Mute{
+			{ID: "m7k2qf", Kind: store.MuteMachine, Value: fxMachineID, Label: "web01.contoso.com", Reason: "patching tonight",
+				Creator: "U0RESP", Until: now.Add(3 * 60 * 60 * 1e9), Hits: 12},
+			{ID: "mz9x8w", Kind: store.MuteTitle, Value: "x", Label: fxHostileN(200), Reason: fxHostileN(600), Creator: "U0LEAD",
+				Until: now.Add(48 * 60 * 60 * 1e9)},
+		}}}, now), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			checkGolden(t, tc.name, tc.msg)
+			for _, v := range slackLimitViolations(tc.msg) {
+				t.Errorf("limit: %s", v)
+			}
+			checkNoMarkupFromData(t, tc.msg)
+			var got []string
+			for _, blk := range allBlocks(tc.msg) {
+				if ab, ok := blk.(*slack.ActionBlock); ok {
+					for _, e := range ab.Elements.ElementSet {
+						switch x := e.(type) {
+						case *slack.ButtonBlockElement:
+							got = append(got, x.ActionID)
+						case *slack.SelectBlockElement:
+							got = append(got, x.ActionID)
+						}
+					}
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.buttons, ",") {
+				t.Errorf("buttons %v, want %v", got, tc.buttons)
+			}
+		})
+	}
+}
+
+// Every alert of a digest chunk is listed, however long its lines.
+func TestDigestChunkListsEveryAlert(t *testing.T) {
+	t.Parallel()
+	hostile := make([]defender.Alert, digestChunk)
+	for i := range hostile {
+		hostile[i] = fxHostileNotice()
+		hostile[i].ID = fmt.Sprintf("da%d_x", i)
+	}
+	raw, err := json.Marshal(renderDigestChunk(hostile, 0, len(hostile), fxPortal, renderNow()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range hostile {
+		if !strings.Contains(string(raw), "`"+a.ID+"`") && !strings.Contains(string(raw), a.ID+" ") && !strings.Contains(string(raw), " "+a.ID) {
+			t.Errorf("alert %s is not listed", a.ID)
+		}
+	}
+}
+
+func TestDigestRoundTrip(t *testing.T) {
+	t.Parallel()
+	v := visible{Status: "Resolved", AssignedTo: "a|b@contoso.com", Classification: "FalsePositive", Determination: "Clean", Severity: "High"}
+	got, ok := parseDigest(v.digest())
+	if !ok || got.AssignedTo != "a/b@contoso.com" || got.Status != "Resolved" || got.Severity != "High" {
+		t.Fatalf("round trip = %+v, %v", got, ok)
+	}
+	if _, ok := parseDigest("v0|x"); ok {
+		t.Fatal("an unknown encoding parsed")
+	}
+	cs := changes(visible{Status: "New"}, visible{Status: "Resolved", Classification: "TruePositive"})
+	if len(cs) != 2 || cs[0].Field != "Status" || cs[1].Field != "Classification" {
+		t.Fatalf("changes = %+v", cs)
+	}
+}

@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/mdebot/mdebot/commands"
+	"github.com/slack-go/slack"
+)
+
+// cardAPI is the Web API the approval cards use (a *slack.Client).
+type cardAPI interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+}
+
+// ApprovalOptions configure the approval cards.
+type ApprovalOptions struct {
+	// Channel is MDEBOT_APPROVAL_CHANNEL, where the cards go.
+	Channel string
+	// Now is the clock of the cards' relative times; default time.Now.
+	Now func() time.Time
+}
+
+// Approvals is the Slack side of the four-eyes workflow: it posts request cards to the approval
+// channel, handles the Approve, Deny and Cancel buttons and their modals, redraws the card at
+// every change, tells the requester in the card's thread, and sweeps (expiry, stopped
+// executions, the Defender actions followed to their end). commands.Approvals decides
+// everything; this only shows it.
+type Approvals struct {
+	bot     *Bot
+	api     cardAPI
+	flow    *commands.Approvals
+	channel string
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// NewApprovals wires the approval cards into b: it registers the button and modal handlers and
+// makes b post the card of every new request. Call it before b.Run.
+func NewApprovals(b *Bot, api cardAPI, flow *commands.Approvals, opts ApprovalOptions) *Approvals {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &Approvals{bot: b, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: b.log.With("component", "approvals")}
+	b.approvals = a
+	b.HandleButton(actionApprove, a.onApprove)
+	b.HandleButton(actionDeny, a.onDeny)
+	b.HandleButton(actionCancel, a.onCancel)
+	b.HandleView(viewDeny, ViewHandler{Validate: validateDeny, Run: a.onDenySubmit, ErrorBlock: blockReason})
+	b.HandleView(viewCancel, ViewHandler{Validate: validateCancel, Run: a.onCancelSubmit, ErrorBlock: blockReason})
+	return a
+}
+
+// requested posts the card of a new request, answers the requester with a link to it, and runs
+// the request at once when it needs no approval.
+func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response) {
+	ap := resp.Approval.Approval
+	msg := renderCard(*resp.Approval, a.now())
+	ch, ts, err := a.api.PostMessageContext(ctx, a.channel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	if err != nil {
+		a.log.Error("approval card not posted", "request", ap.ID, "channel", a.channel, "err", err)
+		text := "Your request " + ap.ID + " could not be posted to the approval channel (is mdebot a member of it?), so it was withdrawn and nothing was done."
+		if ap.State == commands.ApprovalApproved {
+			o := a.flow.Execute(ctx, ap.ID)
+			text = "Request " + ap.ID + ": the card could not be posted to the approval channel. " + resultLine(o.Approval)
+		} else {
+			a.flow.Abandon(ctx, ap.ID, "the approval card could not be posted")
+		}
+		a.bot.postResponse(ctx, j, plainMessage(text), false)
+		return
+	}
+	if err := a.flow.SetCard(ctx, ap.ID, ch, ts); err != nil {
+		a.log.Error("card location not recorded", "request", ap.ID, "err", err)
+	}
+	ap.CardChannel, ap.CardTS = ch, ts
+	link := "in the approval channel"
+	if p, err := a.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: ch, Ts: ts}); err == nil && p != "" {
+		link = "<" + p + "|in the approval channel>"
+	}
+	text := commands.EscapeMrkdwn(resp.Text) + " The card is " + link + "."
+	a.bot.postResponse(ctx, j, plainMessage(text), false)
+	if ap.State == commands.ApprovalApproved {
+		a.run(ctx, ap)
+	}
+}
+
+// run executes an approved request and shows the outcome on its card and in its thread.
+func (a *Approvals) run(ctx context.Context, ap commands.Approval) {
+	o := a.flow.Execute(ctx, ap.ID)
+	if !o.Changed {
+		return
+	}
+	a.show(ctx, o.Approval)
+	a.tell(ctx, o.Approval, resultLine(o.Approval))
+}
+
+// show redraws a request's card, from the request as Redis has it now, so that a replica that
+// was slower than another does not draw an older state over a newer one.
+func (a *Approvals) show(ctx context.Context, ap commands.Approval) {
+	if fresh, err := a.flow.Get(ctx, ap.ID); err == nil {
+		ap = fresh
+	}
+	if ap.CardTS == "" {
+		return
+	}
+	msg := renderCard(a.flow.View(ap), a.now())
+	_, _, _, err := a.api.UpdateMessageContext(ctx, ap.CardChannel, ap.CardTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	if err != nil {
+		a.log.Warn("approval card not updated", "request", ap.ID, "err", err)
+	}
+}
+
+// tell replies in the card's thread, to the requester.
+func (a *Approvals) tell(ctx context.Context, ap commands.Approval, text string) {
+	if ap.CardTS == "" || text == "" {
+		return
+	}
+	who := (&msgBuilder{}).user(ap.Requester)
+	_, _, err := a.api.PostMessageContext(ctx, ap.CardChannel, slack.MsgOptionTS(ap.CardTS),
+		slack.MsgOptionText(who+" "+text, false))
+	if err != nil {
+		a.log.Warn("thread reply not posted", "request", ap.ID, "err", err)
+	}
+}
+
+// resultLine says in escaped mrkdwn what running a request gave.
+func resultLine(ap commands.Approval) string {
+	switch ap.State {
+	case commands.ApprovalDone:
+		return "Done: " + commands.EscapeMrkdwn(ap.Result) + "."
+	case commands.ApprovalFailed:
+		return "It did not work: " + commands.EscapeMrkdwn(ap.Result)
+	}
+	return ""
+}
+
+// plainMessage is a one-section message of escaped mrkdwn.
+func plainMessage(text string) rendered {
+	return rendered{Text: text, Blocks: []slack.Block{
+		slack.NewSectionBlock(&slack.TextBlockObject{Type: slack.MarkdownType, Text: text, Verbatim: true}, nil, nil),
+	}}
+}

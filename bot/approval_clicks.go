@@ -1,0 +1,180 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mdebot/mdebot/commands"
+	"github.com/slack-go/slack"
+)
+
+// Modal callback ids and the reason input of the Deny and Cancel modals.
+const (
+	viewDeny     = "mde_deny_reason"
+	viewCancel   = "mde_cancel_reason"
+	blockReason  = "reason"
+	actionReason = "reason"
+	maxReasonLen = 500
+)
+
+// modalMeta is the private_metadata of the modals: the request and the card the click came from.
+// Nothing in it is trusted for authorization; commands checks the request and the clicker again.
+type modalMeta struct {
+	ID      string `json:"id"`
+	Channel string `json:"c"`
+	TS      string `json:"ts"`
+}
+
+// cardOf is the message a click came from.
+func cardOf(cb slack.InteractionCallback) commands.CardRef {
+	ts := cb.Container.MessageTs
+	if ts == "" {
+		ts = cb.Message.Timestamp
+	}
+	return commands.CardRef{Channel: channelOf(cb), TS: ts}
+}
+
+// onApprove handles Approve: one vote, then the run when it completed the quorum.
+func (a *Approvals) onApprove(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	o := a.flow.Decide(ctx, act.Value, cb.User.ID, commands.Approve, "", cardOf(cb))
+	if o.Refusal != "" {
+		a.answer(ctx, cb, o.Refusal)
+	}
+	if o.Run {
+		// Run first: the card is redrawn once, with the Defender action. When another caller
+		// runs it, that caller redraws the card.
+		if ex := a.flow.Execute(ctx, o.Approval.ID); ex.Changed {
+			a.show(ctx, ex.Approval)
+			a.tell(ctx, ex.Approval, "Approved by "+strings.Join(mentions(ex.Approval.Voters()), ", ")+". "+resultLine(ex.Approval))
+		}
+	} else if o.Changed {
+		a.show(ctx, o.Approval)
+	}
+	if o.Changed && o.Approval.State == commands.ApprovalExpired {
+		a.tell(ctx, o.Approval, "Your request expired without enough approvals; it will never run.")
+	}
+	if o.Note != "" && !o.Run {
+		a.answer(ctx, cb, o.Note)
+	}
+}
+
+// onDeny opens the modal that asks for the reason, at once: the trigger_id lasts 3 seconds.
+func (a *Approvals) onDeny(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	a.openReason(ctx, cb, act, viewDeny, "Deny request", "Deny", "Why is it denied? The requester sees this.", false)
+}
+
+// onCancel opens the modal that asks why the Defender action is cancelled (optional).
+func (a *Approvals) onCancel(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	a.openReason(ctx, cb, act, viewCancel, "Cancel action", "Cancel action", "Why cancel it? (optional)", true)
+}
+
+func (a *Approvals) openReason(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction, callback, title, submit, label string, optional bool) {
+	card := cardOf(cb)
+	meta, _ := json.Marshal(modalMeta{ID: act.Value, Channel: card.Channel, TS: card.TS})
+	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "reason", false, false), actionReason)
+	input.Multiline, input.MaxLength = true, maxReasonLen
+	block := slack.NewInputBlock(blockReason, slack.NewTextBlockObject(slack.PlainTextType, label, false, false), nil, input)
+	block.Optional = optional
+	view := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callback,
+		Title:           slack.NewTextBlockObject(slack.PlainTextType, title, false, false),
+		Submit:          slack.NewTextBlockObject(slack.PlainTextType, submit, false, false),
+		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Back", false, false),
+		PrivateMetadata: string(meta),
+		Blocks:          slack.Blocks{BlockSet: []slack.Block{block}},
+	}
+	if _, err := a.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
+		a.log.Warn("modal not opened", "callback", callback, "err", err)
+		a.answer(ctx, cb, "The form could not be opened (Slack gives a button 3 seconds to open one). Click the button again.")
+	}
+}
+
+// validateDeny checks the Deny modal in the event loop: a reason is required.
+func validateDeny(cb slack.InteractionCallback) map[string]string {
+	reason := reasonOf(cb)
+	switch {
+	case strings.TrimSpace(reason) == "":
+		return map[string]string{blockReason: "Say why it is denied."}
+	case utf8.RuneCountInString(reason) > maxReasonLen:
+		return map[string]string{blockReason: "At most 500 characters."}
+	}
+	return nil
+}
+
+// validateCancel checks the Cancel modal: the reason is optional but bounded.
+func validateCancel(cb slack.InteractionCallback) map[string]string {
+	if utf8.RuneCountInString(reasonOf(cb)) > maxReasonLen {
+		return map[string]string{blockReason: "At most 500 characters."}
+	}
+	return nil
+}
+
+func reasonOf(cb slack.InteractionCallback) string {
+	if v, ok := cb.View.State.Values[blockReason][actionReason]; ok {
+		return strings.TrimSpace(v.Value)
+	}
+	return ""
+}
+
+func metaOf(cb slack.InteractionCallback) modalMeta {
+	var m modalMeta
+	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
+	return m
+}
+
+// onDenySubmit denies the request with the modal's reason.
+func (a *Approvals) onDenySubmit(ctx context.Context, cb slack.InteractionCallback) {
+	m := metaOf(cb)
+	o := a.flow.Decide(ctx, m.ID, cb.User.ID, commands.Deny, reasonOf(cb), commands.CardRef{Channel: m.Channel, TS: m.TS})
+	a.after(ctx, cb.User.ID, m.Channel, o)
+	if o.Changed && o.Approval.State == commands.ApprovalDenied {
+		a.tell(ctx, o.Approval, "Your request was denied by "+(&msgBuilder{}).user(cb.User.ID)+": "+commands.EscapeMrkdwn(o.Approval.Reason))
+	}
+}
+
+// onCancelSubmit cancels the request's Defender action.
+func (a *Approvals) onCancelSubmit(ctx context.Context, cb slack.InteractionCallback) {
+	m := metaOf(cb)
+	o := a.flow.CancelAction(ctx, m.ID, cb.User.ID, reasonOf(cb), commands.CardRef{Channel: m.Channel, TS: m.TS})
+	a.after(ctx, cb.User.ID, m.Channel, o)
+	if o.Changed {
+		a.tell(ctx, o.Approval, "The Defender action was cancelled by "+(&msgBuilder{}).user(cb.User.ID)+": "+commands.EscapeMrkdwn(o.Approval.CancelReason))
+	}
+}
+
+// after shows a modal's outcome: the card, and the refusal or note to the person (a modal has
+// no response_url, so that is an ephemeral message in the card's channel).
+func (a *Approvals) after(ctx context.Context, user, channel string, o commands.Outcome) {
+	if o.Changed {
+		a.show(ctx, o.Approval)
+	}
+	text := o.Refusal
+	if text == "" {
+		text = o.Note
+	}
+	if text == "" || channel == "" {
+		return
+	}
+	msg := plainMessage(commands.EscapeMrkdwn(text))
+	if _, err := a.bot.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
+		a.log.Warn("answer not posted", "user", user, "err", err)
+	}
+}
+
+// answer tells the person who clicked, privately, through the click's response_url.
+func (a *Approvals) answer(ctx context.Context, cb slack.InteractionCallback, text string) {
+	j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
+	a.bot.postResponse(ctx, j, plainMessage(commands.EscapeMrkdwn(text)), false)
+}
+
+func mentions(users []string) []string {
+	b := &msgBuilder{}
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = b.user(u)
+	}
+	return out
+}
