@@ -39,6 +39,8 @@ type app struct {
 	http    *http.Server
 	httpLn  net.Listener
 	cleanup []func()
+	appr    approvalWiring
+	alerts  *bot.Poller
 }
 
 // newLogger builds the process logger from the configuration.
@@ -57,11 +59,13 @@ type seams struct {
 	transport policy.Transporter
 	// limits replaces MDE's documented rate limits (load tests against a fake).
 	limits defender.Limits
+	// approvals are the approval workflow's seams: its clock, its sweeper, a shared Redis.
+	approvals approvalSeams
 }
 
 // newApp builds everything.
 func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, health: bot.NewHealth(nil)}
+	a := &app{cfg: cfg, log: log, health: bot.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -92,12 +96,18 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	a.socket = socketmode.New(a.slack)
 	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
 		bot.GroupLister{API: a.slack}, 0, nil)
-	reg, err := commands.Build(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})
+	if err = a.newApprovals(authz); err != nil {
+		return nil, err
+	}
+	a.newAlerts()
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})))
 	if err != nil {
 		return nil, err
 	}
 	router := commands.NewRouter(reg, authz, log, nil)
 	a.bot = bot.New(log, a.socket.Events, a.socket, a.slack, router, a.health, bot.Options{})
+	a.wireApprovalCards()
+	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen on MDEBOT_HTTP_ADDR: %w", err)
 	}
@@ -111,6 +121,10 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 
 // openRedis connects to REDIS_URL, or starts the embedded store when it is unset.
 func (a *app) openRedis(ctx context.Context) error {
+	if rdb := a.appr.redis; rdb != nil { // a test's shared Redis, which the test closes
+		a.rdb, a.store = rdb, store.New(rdb, a.cfg.RedisPrefix)
+		return nil
+	}
 	if a.cfg.RedisURL == "" {
 		emb, err := store.StartEmbedded()
 		if err != nil {
@@ -177,6 +191,8 @@ func (a *app) serve(ctx context.Context) error {
 		return fmt.Errorf("slack socket mode: %w", err)
 	})
 	g.Go(func() error { return a.bot.Run(ctx) })
+	a.serveApprovals(ctx, g)
+	a.serveAlerts(ctx, g)
 	g.Go(func() error {
 		if err := a.http.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("health server: %w", err)

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/sethvargo/go-envconfig"
 )
@@ -58,6 +59,8 @@ type Config struct {
 	RawViewers           string `env:"MDEBOT_VIEWERS"`
 	RawApprovalTTL       string `env:"MDEBOT_APPROVAL_TTL, default=30m"`
 	RawApprovalsRequired string `env:"MDEBOT_APPROVALS_REQUIRED, default=1"`
+	RawApprovalPolicy    string `env:"MDEBOT_APPROVAL_POLICY"` // verb=n,...; see commands.ParseApprovalPolicy
+	RawProtected         string `env:"MDEBOT_PROTECTED"`       // group:X=n;tag:Y=never; see commands.ParseProtected
 	AuditChannel         string `env:"MDEBOT_AUDIT_CHANNEL"`
 
 	HTTPAddr  string `env:"MDEBOT_HTTP_ADDR, default=:8080"`
@@ -69,6 +72,8 @@ type Config struct {
 	// AlertPollInterval and AlertLookback are the parsed MDEBOT_ALERT_POLL_INTERVAL and
 	// MDEBOT_ALERT_LOOKBACK.
 	AlertPollInterval, AlertLookback time.Duration
+	// AlertRouteRules are the parsed MDEBOT_ALERT_ROUTES (see commands.ParseRoutes).
+	AlertRouteRules commands.Routes
 	// Responders, Approvers and Viewers are the Slack user and user-group IDs of
 	// MDEBOT_RESPONDERS, MDEBOT_APPROVERS and MDEBOT_VIEWERS, without duplicates.
 	Responders, Approvers, Viewers []string
@@ -76,6 +81,9 @@ type Config struct {
 	ApprovalTTL time.Duration
 	// ApprovalsRequired is the parsed MDEBOT_APPROVALS_REQUIRED.
 	ApprovalsRequired int
+	// ApprovalPolicy and Protected are the parsed MDEBOT_APPROVAL_POLICY and MDEBOT_PROTECTED.
+	ApprovalPolicy map[string]commands.Need
+	Protected      []commands.ProtectedRule
 }
 
 // Problem is one thing wrong in the configuration: the variable and what is wrong with it, never
@@ -331,6 +339,11 @@ func checkAlerts(ck *checker, c *Config) {
 	c.AlertPollInterval = checkDuration(ck, "MDEBOT_ALERT_POLL_INTERVAL", c.RawAlertPollInterval,
 		minPollInterval, 0)
 	c.AlertLookback = checkDuration(ck, "MDEBOT_ALERT_LOOKBACK", c.RawAlertLookback, 0, maxLookback)
+	if routes, err := commands.ParseRoutes(c.AlertRoutes); err != nil {
+		ck.add("MDEBOT_ALERT_ROUTES", "%s (rules look like \"severity>=High -> C0123ABCD; group=Servers -> C0456EFGH\")", err.Error())
+	} else {
+		c.AlertRouteRules = routes
+	}
 }
 
 func checkAccess(ck *checker, c *Config) {
@@ -355,6 +368,7 @@ func checkAccess(ck *checker, c *Config) {
 	default:
 		c.ApprovalsRequired = n
 	}
+	checkApprovalPolicy(ck, c)
 }
 
 func checkService(ck *checker, c *Config) {
@@ -586,6 +600,8 @@ func (c Config) settings() [][2]string {
 		{"MDEBOT_VIEWERS", or(strings.Join(c.Viewers, ","), " (every workspace member)")},
 		{"MDEBOT_APPROVAL_TTL", shortDuration(c.ApprovalTTL)},
 		{"MDEBOT_APPROVALS_REQUIRED", strconv.Itoa(c.ApprovalsRequired)},
+		{"MDEBOT_APPROVAL_POLICY", or(c.RawApprovalPolicy, " (scan, cancel and alert updates need no approval)")},
+		{"MDEBOT_PROTECTED", or(c.RawProtected, " (no protected devices)")},
 		{"MDEBOT_AUDIT_CHANNEL", or(c.AuditChannel, " (Redis stream only)")},
 		{"MDEBOT_HTTP_ADDR", c.HTTPAddr},
 		{"MDEBOT_LOG_LEVEL", c.LogLevel},

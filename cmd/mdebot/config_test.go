@@ -95,7 +95,8 @@ func TestConfigTagsCoverDesign(t *testing.T) {
 		"MDEBOT_DEFENDER_SCOPE", "REDIS_URL", "MDEBOT_REDIS_PREFIX", "MDEBOT_ALERT_CHANNEL",
 		"MDEBOT_ALERT_ROUTES", "MDEBOT_ALERT_MIN_SEVERITY", "MDEBOT_ALERT_POLL_INTERVAL",
 		"MDEBOT_ALERT_LOOKBACK", "MDEBOT_APPROVAL_CHANNEL", "MDEBOT_RESPONDERS", "MDEBOT_APPROVERS",
-		"MDEBOT_VIEWERS", "MDEBOT_APPROVAL_TTL", "MDEBOT_APPROVALS_REQUIRED", "MDEBOT_AUDIT_CHANNEL",
+		"MDEBOT_VIEWERS", "MDEBOT_APPROVAL_TTL", "MDEBOT_APPROVALS_REQUIRED", "MDEBOT_APPROVAL_POLICY",
+		"MDEBOT_PROTECTED", "MDEBOT_AUDIT_CHANNEL",
 		"MDEBOT_HTTP_ADDR", "MDEBOT_LOG_LEVEL", "MDEBOT_LOG_FORMAT",
 	}
 	var tags []string
@@ -146,6 +147,8 @@ MDEBOT_APPROVERS=unset (nobody)
 MDEBOT_VIEWERS=unset (every workspace member)
 MDEBOT_APPROVAL_TTL=30m
 MDEBOT_APPROVALS_REQUIRED=1
+MDEBOT_APPROVAL_POLICY=unset (scan, cancel and alert updates need no approval)
+MDEBOT_PROTECTED=unset (no protected devices)
 MDEBOT_AUDIT_CHANNEL=unset (Redis stream only)
 MDEBOT_HTTP_ADDR=:8080
 MDEBOT_LOG_LEVEL=info
@@ -508,7 +511,7 @@ func TestLoadConfigAccepts(t *testing.T) {
 		{"REDIS_URL": "rediss://:p%23ss@redis.example.com:6380/1"},
 		{"MDEBOT_REDIS_PREFIX": "team-a:mdebot_1.0"},
 		{"MDEBOT_SLACK_API_URL": "https://slack-gov.com/api"},
-		{"MDEBOT_ALERT_ROUTES": "severity=High -> C999; anything at all"},
+		{"MDEBOT_ALERT_ROUTES": "severity=High -> C999; group=Tier0 Servers|DCs, category=Ransomware -> C0IR, G0PRIV\n* -> C0ALL"},
 	} {
 		if _, err := load(t, with(env)); err != nil {
 			t.Errorf("LoadConfig(%v): %v", env, err)

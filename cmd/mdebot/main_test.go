@@ -102,7 +102,29 @@ func startStack(t testing.TB, extra map[string]string) *stack {
 	if err := sf.WaitConnected(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	waitReady(t, s.httpAddr)
 	return s
+}
+
+// waitReady polls /readyz, as a load balancer would, until the bot says it is ready.
+func waitReady(t testing.TB, addr string) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("the bot never became ready: %v", err)
+		case <-tick.C:
+		}
+	}
 }
 
 // ask sends a slash command as user and returns the reply's JSON body.

@@ -24,6 +24,9 @@ oauth_config:
       - files:write
       - usergroups:read
       - users:read
+      - users:read.email
+      - channels:history
+      - groups:history
 settings:
   interactivity:
     is_enabled: true

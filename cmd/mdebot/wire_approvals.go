@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/commands"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+)
+
+// approvalSeams are what tests change in the approval workflow; the zero value is production.
+type approvalSeams struct {
+	// now is the workflow's clock; time.Now when nil.
+	now func() time.Time
+	// sweepEvery is the sweeper's interval: 0 for bot.DefaultSweepEvery, negative for no
+	// sweeper loop (tests sweep by hand).
+	sweepEvery time.Duration
+	// redis, when set, is used instead of REDIS_URL (and not closed), so that several apps in
+	// one test share one Redis as replicas do.
+	redis redis.UniversalClient
+}
+
+// approvalWiring is the response-action part of the app: the workflow, its Slack cards, and the
+// audit channel mirror. All are nil when response actions are off (no MDEBOT_RESPONDERS).
+type approvalWiring struct {
+	approvalSeams
+	flow   *commands.Approvals
+	cards  *bot.Approvals
+	mirror *bot.AuditMirror
+}
+
+func (w *approvalWiring) clock() func() time.Time {
+	if w.now == nil {
+		return time.Now
+	}
+	return w.now
+}
+
+// newApprovals builds the workflow when response actions are on.
+func (a *app) newApprovals(authz *commands.Authorizer) error {
+	if !a.cfg.ActionsEnabled() {
+		return nil
+	}
+	var sink commands.AuditSink
+	if a.cfg.AuditChannel != "" {
+		a.appr.mirror = bot.NewAuditMirror(a.slack, a.cfg.AuditChannel, a.log)
+		sink = a.appr.mirror
+	}
+	flow, err := commands.NewApprovals(commands.ApprovalsConfig{
+		Store: a.store, MDE: a.mde, Authz: authz, Policy: a.cfg.ApprovalRules(), Sink: sink,
+		Users: bot.UserDirectory{API: a.slack}, PortalURL: a.cfg.Cloud.PortalURL, Now: a.appr.clock(), Log: a.log,
+	})
+	a.appr.flow = flow
+	return err
+}
+
+// approvalDeps adds the workflow to the verbs' dependencies.
+func (a *app) approvalDeps(d commands.Deps) commands.Deps {
+	if a.appr.flow != nil {
+		d.Approvals, d.Audit = a.appr.flow, a.appr.flow
+	}
+	return d
+}
+
+// wireApprovalCards registers the approval buttons and modals on the bot.
+func (a *app) wireApprovalCards() {
+	if a.appr.flow == nil {
+		return
+	}
+	a.appr.cards = bot.NewApprovals(a.bot, a.slack, a.appr.flow, bot.ApprovalOptions{Channel: a.cfg.ApprovalChannel, Now: a.appr.clock()})
+}
+
+// serveApprovals runs the sweeper and the audit mirror with the app's other loops.
+func (a *app) serveApprovals(ctx context.Context, g *errgroup.Group) {
+	if a.appr.cards != nil && a.appr.sweepEvery >= 0 {
+		g.Go(func() error { return a.appr.cards.RunSweeper(ctx, a.appr.sweepEvery) })
+	}
+	if a.appr.mirror != nil {
+		g.Go(func() error { return a.appr.mirror.Run(ctx) })
+	}
+}
