@@ -19,7 +19,7 @@ func (b *msgBuilder) help(v commands.HelpView) string {
 	}{
 		{"Look-ups", func(x *commands.Verb) bool { return !x.Approval && x.Role == commands.Viewer }},
 		{"Response actions (need approval)", func(x *commands.Verb) bool { return x.Approval }},
-		{"Admin", func(x *commands.Verb) bool { return !x.Approval && x.Role != commands.Viewer }},
+		{"Responder tools (no approval needed)", func(x *commands.Verb) bool { return !x.Approval && x.Role != commands.Viewer }},
 	}
 	budget := budgetMessage
 	for _, g := range groups {

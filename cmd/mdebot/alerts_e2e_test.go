@@ -167,3 +167,68 @@ func TestAlertIsolateButtonOpensApproval(t *testing.T) {
 		}
 	}
 }
+
+// Assign to me and Resolve on an alert message run as the clicker through the same command as
+// `/mde alert <id> ...`: responders only, an e-mail address needed to assign, the change audited.
+func TestAlertButtonsAssignAndResolve(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, map[string]string{
+		"MDEBOT_ALERT_CHANNEL":      "C0ALERTS",
+		"MDEBOT_ALERT_LOOKBACK":     "720h",
+		"MDEBOT_ALERT_MIN_SEVERITY": "Informational",
+	})
+	s.slack.SetUserGroup("S0SOC", nil)
+	s.slack.SetUser(slackfake.User{ID: "U0RESP", Email: "alice@contoso.com"})
+	var msg slackfake.Message
+	var alertID string
+	if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool {
+		for _, m := range sn.Messages {
+			var md struct {
+				EventPayload map[string]any `json:"event_payload"`
+			}
+			if m.Channel != "C0ALERTS" || !bytes.Contains(m.Blocks, []byte(`"alert_assign"`)) || json.Unmarshal(m.Metadata, &md) != nil {
+				continue
+			}
+			if id, ok := md.EventPayload["alert_id"].(string); ok {
+				msg, alertID = m, id
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no alert message with buttons: %v", err)
+	}
+	press := func(a slackfake.BlockAction) string {
+		t.Helper()
+		a.ChannelID, a.MessageTS = msg.Channel, msg.TS
+		env, err := s.slack.BlockAction(t.Context(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap.ResponseURLPosts(env.ID)[0].Text
+	}
+	if got := press(slackfake.BlockAction{UserID: "U0VIEW", ActionID: "alert_assign"}); !strings.Contains(got, "responder role") {
+		t.Errorf("a viewer clicked Assign: %q", got)
+	}
+	if got := press(slackfake.BlockAction{UserID: "U0RESP", ActionID: "alert_resolve", Type: "static_select", SelectedOption: "Bogus|" + alertID}); !strings.Contains(got, "does not name an alert") {
+		t.Errorf("a forged classification: %q", got)
+	}
+	if a, _ := s.mde.Fake.Alert(alertID); a.Status == "Resolved" || a.AssignedTo == "alice@contoso.com" {
+		t.Fatalf("a refused click changed the alert: %+v", a)
+	}
+	press(slackfake.BlockAction{UserID: "U0RESP", ActionID: "alert_assign"})
+	if a, _ := s.mde.Fake.Alert(alertID); a.AssignedTo != "alice@contoso.com" {
+		t.Errorf("assigned to %q after Assign to me", a.AssignedTo)
+	}
+	press(slackfake.BlockAction{UserID: "U0RESP", ActionID: "alert_resolve", Type: "static_select", SelectedOption: "FalsePositive|" + alertID})
+	if a, _ := s.mde.Fake.Alert(alertID); a.Status != "Resolved" || a.Classification != "FalsePositive" {
+		t.Errorf("after Resolve: %s %s", a.Status, a.Classification)
+	}
+	if body := s.ask(t, "U0VIEW", "audit "+alertID); !strings.Contains(body, "U0RESP") {
+		t.Errorf("the button's changes are not in the audit trail: %s", abbreviate(body))
+	}
+}

@@ -20,6 +20,7 @@ const (
 	demoLead     = "U0LEAD"
 	demoSOC      = "C0SOC"
 	demoApproval = "C0APPROVALS"
+	demoAlerts   = "C0ALERTS"
 )
 
 // demoStep is one thing the demo analyst does.
@@ -67,8 +68,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 		"MDEBOT_DEFENDER_URL":     env.Fake.MDEURL(),
 		"MDEBOT_DEFENDER_SCOPE":   env.Fake.Scope(),
 		"MDEBOT_RESPONDERS":       demoAnalyst,
-		"MDEBOT_APPROVERS":        demoLead,
+		"MDEBOT_APPROVERS":        demoLead + "," + demoAnalyst,
 		"MDEBOT_APPROVAL_CHANNEL": demoApproval,
+		"MDEBOT_ALERT_CHANNEL":    demoAlerts,
+		"MDEBOT_ALERT_LOOKBACK":   "168h",
 		"MDEBOT_HTTP_ADDR":        "127.0.0.1:0",
 		"MDEBOT_LOG_LEVEL":        "error",
 		"MDEBOT_LOG_FORMAT":       "text",
@@ -86,6 +89,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "mdebot demo: the real bot, wired as `mdebot run` wires it, against in-process fakes of")
 	fmt.Fprintln(stdout, "Slack (socket mode), Microsoft Defender for Endpoint and Entra ID. Nothing leaves this machine.")
+	if err := showAlerts(ctx, stdout, sf); err != nil {
+		cancel()
+		return errors.Join(err, <-botDone)
+	}
 	var last *slackfake.ResponsePost
 	for _, st := range demoSteps {
 		post, err := playStep(ctx, sf, st, last)
@@ -105,6 +112,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	if files := sf.Files(); len(files) > 0 {
 		f := files[len(files)-1]
 		fmt.Fprintf(stdout, "\n# Attached file %s (%d bytes), first lines:\n%s\n", f.Name, len(f.Content), indent(firstLines(string(f.Content), 4)))
+	}
+	if err := showApproval(ctx, stdout, sf, env); err != nil {
+		cancel()
+		return errors.Join(err, <-botDone)
 	}
 	cancel()
 	if err := <-botDone; err != nil {

@@ -22,10 +22,11 @@ type textObj struct {
 }
 
 type element struct {
-	Type     string          `json:"type"`
-	Text     json.RawMessage `json:"text"`
-	ActionID string          `json:"action_id"`
-	Value    string          `json:"value"`
+	Type        string          `json:"type"`
+	Text        json.RawMessage `json:"text"`
+	Placeholder *textObj        `json:"placeholder"`
+	ActionID    string          `json:"action_id"`
+	Value       string          `json:"value"`
 }
 
 type message struct {
@@ -102,7 +103,12 @@ func elementText(e element) string {
 	return t.Text
 }
 
-func button(e element) string { return "[" + elementText(e) + "]" }
+func button(e element) string {
+	if t := elementText(e); t != "" || e.Placeholder == nil {
+		return "[" + t + "]"
+	}
+	return "[" + e.Placeholder.Text + " ▾]"
+}
 
 // unescape undoes Slack's &amp; &lt; &gt; for the terminal.
 func unescape(s string) string {

@@ -72,10 +72,11 @@ func (a *app) wireAlertButtons(authz *commands.Authorizer) {
 	if a.alerts == nil {
 		return
 	}
-	(&bot.AlertButtons{MDE: a.mde, Roles: authz, Users: a.slack, Log: a.log}).Register(a.bot)
-	if a.appr.flow != nil {
-		a.bot.HandleAlertIsolate(a.slack, a.log)
+	if a.appr.flow == nil {
+		return // no responders: nobody could use the buttons
 	}
+	a.bot.HandleAlertButtons()
+	a.bot.HandleAlertIsolate(a.slack, a.log)
 }
 
 // serveAlerts runs the poller with the app's other loops.
