@@ -222,6 +222,11 @@ func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, sm
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if sm.transport == nil {
+		// go-redis logs through one package-level logger. Only a production `mdebot run` sets
+		// it: the demo and the tests (which set a transport) run several bots in one process.
+		redis.SetLogger(redisLogger{log.With("component", "redis")})
+	}
 	a, err := newApp(ctx, cfg, log, sm)
 	if err != nil {
 		return err
