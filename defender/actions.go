@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // ActionType is the type of a machine action.
@@ -187,6 +188,9 @@ func (c *Client) StopAndQuarantineFile(ctx context.Context, machineID, sha1, com
 	return c.machineAction(ctx, machineID, ActionStopAndQuarantine, "StopAndQuarantineFile", body)
 }
 
+// ambiguousLookup bounds the look-up that settles an action request that got no clear answer.
+const ambiguousLookup = 20 * time.Second
+
 // machineAction sends one response action at most once: it first looks for a pending action of
 // the same type on the device; MDE's "already in progress" answer becomes AlreadyPending; and a
 // request that got no answer (a timeout, a dropped connection) is looked up by its comment
@@ -215,9 +219,13 @@ func (c *Client) machineAction(ctx context.Context, machineID string, t ActionTy
 		if existing, ok, lerr := c.pendingAction(ctx, machineID, t, ""); lerr == nil && ok {
 			return ActionResult{Action: existing, AlreadyPending: true}, nil
 		}
-	case errors.As(err, &tErr), errors.As(err, &apiErr) && apiErr.StatusCode >= 500:
-		// Ambiguous: look for the action this very request may have created.
-		if ours, ok, lerr := c.pendingAction(ctx, machineID, t, body.Comment); lerr == nil && ok {
+	case errors.As(err, &tErr), errors.As(err, &apiErr) && apiErr.StatusCode >= 500,
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// Ambiguous: MDE may have created the action. Look for the one this very request made,
+		// on a context of its own, since the caller's may be the one that ran out.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ambiguousLookup)
+		defer cancel()
+		if ours, ok, lerr := c.pendingAction(lctx, machineID, t, body.Comment); lerr == nil && ok {
 			return ActionResult{Action: ours}, nil
 		}
 	}

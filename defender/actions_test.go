@@ -1,6 +1,7 @@
 package defender
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -147,5 +148,34 @@ func TestActionInputRefusedWithoutRequest(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// When the caller's deadline runs out during the POST, the action MDE may have created is still
+// looked up (on a context of its own) and reported, rather than a failure.
+func TestActionDeadlineDuringPostFindsOwnAction(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t)
+	var lookups atomic.Int32
+	ctx, cancel := context.WithCancel(t.Context())
+	mux.HandleFunc("GET /api/machineactions", func(w http.ResponseWriter, r *http.Request) {
+		if lookups.Add(1) == 1 {
+			_, _ = w.Write(listBody())
+			return
+		}
+		_, _ = w.Write(listBody(`{"id":"mine","type":"Isolate","status":"Pending","requestorComment":"req-5","creationDateTimeUtc":"2026-11-20T07:00:00Z"}`))
+	})
+	unblock := make(chan struct{})
+	mux.HandleFunc("POST /api/machines/{id}/isolate", func(w http.ResponseWriter, r *http.Request) {
+		cancel() // the caller gives up while MDE is creating the action
+		select {
+		case <-r.Context().Done():
+		case <-unblock:
+		}
+	})
+	res, err := c.Isolate(ctx, machineID, "req-5", IsolationFull)
+	close(unblock)
+	if err != nil || res.Action.ID != "mine" {
+		t.Fatalf("result %+v, err %v", res, err)
 	}
 }

@@ -35,6 +35,14 @@ func (s Severity) Rank() int {
 	return 0
 }
 
+// AtLeast reports whether s reaches threshold, for filters such as "post alerts of
+// severity Low and above". UnSpecified and unknown values, on either side, count as
+// Informational: a threshold of Informational lets every alert through, and an alert MDE gives
+// no severity is never ranked below the lowest threshold one can set.
+func (s Severity) AtLeast(threshold Severity) bool {
+	return max(s.Rank(), 1) >= max(threshold.Rank(), 1)
+}
+
 // AlertStatus is an alert's status.
 type AlertStatus string
 

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 const (
@@ -195,6 +196,10 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
+		}
+		var authErr *azidentity.AuthenticationFailedError
+		if errors.As(err, &authErr) {
+			return &SignInError{Err: err}
 		}
 		return &TransportError{Method: cl.method, Path: redactPath(cl), Err: withoutQuery(err)}
 	}

@@ -22,6 +22,9 @@ var (
 	ErrForbidden = errors.New("defender: forbidden")
 	// ErrUnauthorized matches an *APIError with status 401.
 	ErrUnauthorized = errors.New("defender: unauthorized")
+	// ErrSignIn matches a *SignInError: Entra refused to issue a token (a wrong, expired or
+	// rotated secret or certificate, a disabled app, a missing consent).
+	ErrSignIn = errors.New("defender: no token from Entra")
 	// ErrForeignNextLink is returned when a list's @odata.nextLink points at another scheme or
 	// host than the base URL; following it would send the bearer token there.
 	ErrForeignNextLink = errors.New("defender: refusing an @odata.nextLink to another host")
@@ -90,6 +93,18 @@ func (e *TransportError) Error() string {
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// SignInError is a request that was not sent because the credential got no token. Retrying does
+// not help until an administrator fixes the app's credentials.
+type SignInError struct{ Err error }
+
+func (e *SignInError) Error() string { return "defender: no token from Entra: " + e.Err.Error() }
+
+// Unwrap returns the credential's error.
+func (e *SignInError) Unwrap() error { return e.Err }
+
+// Is matches ErrSignIn.
+func (e *SignInError) Is(target error) bool { return target == ErrSignIn }
 
 // newAPIError reads an MDE error body ({"error":{"code","message","target"}}) through a size
 // limit. A body of another shape keeps its first line as the message.
