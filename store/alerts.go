@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,10 +27,16 @@ import (
 //	err the last permanent Slack error
 //
 // Every hash carries the retention TTL, refreshed whenever it is written.
+//
+// Beside them, per alert, a set (kind "alert-channels") lists every channel the alert was
+// posted in, so that a message stays up to date after the alert is routed elsewhere; and per
+// incident and channel, a string (kind "alert-incident") holds the incident thread's parent
+// message. Both carry the retention TTL too.
 const (
 	alertMsgKind      = "alert-msg"
 	alertIncidentKind = "alert-incident"
 	alertMutedKind    = "alert-muted"
+	alertChannelsKind = "alert-channels"
 )
 
 // MessageState is where a (alert, channel) notification stands.
@@ -56,6 +64,27 @@ type AlertKey struct {
 type IncidentKey struct {
 	Channel    string
 	IncidentID int64
+}
+
+// IncidentThread is the parent message of an incident's thread in a channel.
+type IncidentThread struct {
+	TS string
+	// Severity is the severity of the alert the parent message showed when it was posted; ""
+	// when not known.
+	Severity string
+}
+
+// value encodes a thread as "<ts>" or "<ts> <severity>" (a ts has no space).
+func (t IncidentThread) value() string {
+	if t.Severity == "" {
+		return t.TS
+	}
+	return t.TS + " " + t.Severity
+}
+
+func parseIncidentThread(v string) IncidentThread {
+	ts, sev, _ := strings.Cut(v, " ")
+	return IncidentThread{TS: ts, Severity: sev}
 }
 
 // AlertMessage is what the store knows about one alert's notification in one channel.
@@ -94,26 +123,34 @@ func (s *Store) alertIncidentKey(k IncidentKey) string {
 
 func (s *Store) alertMutedKey(alertID string) string { return s.key(alertMutedKind, alertID) }
 
+func (s *Store) alertChannelsKey(alertID string) string { return s.key(alertChannelsKind, alertID) }
+
 // AlertStateQuery names everything one poll needs to know, read pipelined.
 type AlertStateQuery struct {
 	Messages  []AlertKey
 	Incidents []IncidentKey
 	// Muted are alert ids whose "already counted as muted" marker is read.
 	Muted []string
+	// Channels are alert ids whose channels (every channel the alert was posted in) are read.
+	Channels []string
 }
 
 // AlertState is the answer to an AlertStateQuery. Missing entries are absent from the maps.
 type AlertState struct {
 	Messages map[AlertKey]AlertMessage
-	// Incidents maps an incident's thread to its parent message ts.
-	Incidents map[IncidentKey]string
+	// Incidents maps an incident's thread to its parent message.
+	Incidents map[IncidentKey]IncidentThread
 	// Muted maps an alert id to the digest it had when it was last counted as muted.
 	Muted map[string]string
+	// Channels maps an alert id to the channels it was posted in, sorted.
+	Channels map[string][]string
 }
 
-// LoadAlertState reads the notifications, incident threads and mute markers of q, pipelined.
+// LoadAlertState reads the notifications, incident threads, mute markers and channel lists of
+// q, pipelined.
 func (s *Store) LoadAlertState(ctx context.Context, q AlertStateQuery) (AlertState, error) {
-	out := AlertState{Messages: map[AlertKey]AlertMessage{}, Incidents: map[IncidentKey]string{}, Muted: map[string]string{}}
+	out := AlertState{Messages: map[AlertKey]AlertMessage{}, Incidents: map[IncidentKey]IncidentThread{},
+		Muted: map[string]string{}, Channels: map[string][]string{}}
 	b := newPipeBatch(s.rdb)
 	for _, k := range q.Messages {
 		key := s.alertMsgKey(k)
@@ -126,6 +163,10 @@ func (s *Store) LoadAlertState(ctx context.Context, q AlertStateQuery) (AlertSta
 	for _, id := range q.Muted {
 		key := s.alertMutedKey(id)
 		b.cmd(func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Get(ctx, key) })
+	}
+	for _, id := range q.Channels {
+		key := s.alertChannelsKey(id)
+		b.cmd(func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.SMembers(ctx, key) })
 	}
 	if err := b.exec(ctx, "load alert state"); err != nil {
 		return out, err
@@ -142,7 +183,7 @@ func (s *Store) LoadAlertState(ctx context.Context, q AlertStateQuery) (AlertSta
 		}
 	}
 	for _, k := range q.Incidents {
-		if err := getInto(b.result(i), func(v string) { out.Incidents[k] = v }); err != nil {
+		if err := getInto(b.result(i), func(v string) { out.Incidents[k] = parseIncidentThread(v) }); err != nil {
 			return out, wrap("load alert state", err)
 		}
 		i++
@@ -152,6 +193,17 @@ func (s *Store) LoadAlertState(ctx context.Context, q AlertStateQuery) (AlertSta
 			return out, wrap("load alert state", err)
 		}
 		i++
+	}
+	for _, id := range q.Channels {
+		chans, err := b.result(i).(*redis.StringSliceCmd).Result()
+		i++
+		if err != nil {
+			return out, wrap("load alert state", err)
+		}
+		if len(chans) > 0 {
+			slices.Sort(chans)
+			out.Channels[id] = chans
+		}
 	}
 	return out, nil
 }

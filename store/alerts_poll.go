@@ -45,6 +45,15 @@ type PollStats struct {
 	// edited in place, not posted because a mute matched, with no channel to go to, refused by
 	// Slack for good, and left for the next poll (claimed elsewhere, or failed for now).
 	Seen, Posted, Digested, Updated, Muted, Unrouted, Failed, Deferred int64
+	// Below counts the alerts read that were not posted anywhere because their severity is
+	// under the minimum (MDEBOT_ALERT_MIN_SEVERITY).
+	Below int64
+	// Held counts the notifications left for the next poll because Slack refused their channel
+	// or the bot's token (not in the channel, archived, token revoked, a scope missing ...):
+	// they are kept, and the watermark with them, until someone fixes it.
+	Held int64
+	// Refused names those channels with Slack's error code ("C0123ABC not_in_channel"), or "".
+	Refused string
 	// MDECalls is how many MDE requests the poll made.
 	MDECalls int64
 	// Error is why the poll stopped early, or "".
@@ -83,7 +92,7 @@ func (s *Store) CommitPoll(ctx context.Context, l *Leader, watermark time.Time, 
 	}
 	last := []any{
 		"leader", st.Leader, "epoch", strconv.FormatInt(l.epoch, 10), "at", st.At.UnixMilli(),
-		"duration_ms", st.Duration.Milliseconds(), "watermark", shown, "error", st.Error,
+		"duration_ms", st.Duration.Milliseconds(), "watermark", shown, "error", st.Error, "refused", st.Refused,
 	}
 	if st.Error == "" {
 		last = append(last, "ok_at", st.At.UnixMilli())
@@ -121,7 +130,7 @@ type namedCount struct {
 func (st PollStats) counts() []namedCount {
 	return []namedCount{{"seen", st.Seen}, {"posted", st.Posted}, {"digested", st.Digested},
 		{"updated", st.Updated}, {"muted", st.Muted}, {"unrouted", st.Unrouted}, {"failed", st.Failed},
-		{"deferred", st.Deferred}, {"mde_calls", st.MDECalls}}
+		{"deferred", st.Deferred}, {"below", st.Below}, {"held", st.Held}, {"mde_calls", st.MDECalls}}
 }
 
 // PollStatus returns the last poll of poller name and the totals since the statistics began;
@@ -136,7 +145,8 @@ func (s *Store) PollStatus(ctx context.Context, name string) (last, total PollSt
 	}
 	num := func(k string) int64 { n, _ := strconv.ParseInt(h[k], 10, 64); return n }
 	last = PollStats{Leader: h["leader"], Epoch: num("epoch"), At: msTime(h["at"]),
-		Duration: time.Duration(num("duration_ms")) * time.Millisecond, Error: h["error"], LastOK: msTime(h["ok_at"])}
+		Duration: time.Duration(num("duration_ms")) * time.Millisecond, Error: h["error"], Refused: h["refused"],
+		LastOK: msTime(h["ok_at"])}
 	if wm, err := time.Parse(time.RFC3339Nano, h["watermark"]); err == nil {
 		last.Watermark = wm
 	}
@@ -146,7 +156,7 @@ func (s *Store) PollStatus(ctx context.Context, name string) (last, total PollSt
 			dst  *int64
 		}{{"seen", &st.Seen}, {"posted", &st.Posted}, {"digested", &st.Digested}, {"updated", &st.Updated},
 			{"muted", &st.Muted}, {"unrouted", &st.Unrouted}, {"failed", &st.Failed}, {"deferred", &st.Deferred},
-			{"mde_calls", &st.MDECalls}} {
+			{"below", &st.Below}, {"held", &st.Held}, {"mde_calls", &st.MDECalls}} {
 			*p.dst = num(prefix + p.name)
 		}
 	}

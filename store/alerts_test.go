@@ -96,15 +96,20 @@ func testClaimConfirmUpdate(t *testing.T, ctx context.Context, st *store.Store, 
 	w := st.AlertWrites("a", 24*time.Hour)
 	w.Confirm(keyA, store.Posted{TS: "1.1", Digest: "d1", Kind: "card"})
 	w.Confirm(keyB, store.Posted{TS: "1.2", Thread: "1.1", Digest: "d1", Kind: "card"})
-	w.SetIncident(store.IncidentKey{Channel: "C1", IncidentID: 7}, "1.1")
+	w.SetIncident(store.IncidentKey{Channel: "C1", IncidentID: 7}, store.IncidentThread{TS: "1.1", Severity: "Low"})
+	w.SetIncident(store.IncidentKey{Channel: "C1", IncidentID: 9}, store.IncidentThread{TS: "1.3"})
 	w.MarkMuted("da9", "d1")
+	w.IndexChannel("da1", "C1")
+	w.IndexChannel("da1", "C0B")
+	w.IndexChannel("da1", "C1")
 	if lost := exec(t, w); len(lost) > 0 {
 		t.Fatalf("lost %v", lost)
 	}
 	state, err := st.LoadAlertState(ctx, store.AlertStateQuery{
 		Messages:  []store.AlertKey{keyA, keyB, {Channel: "C2", AlertID: "da1"}},
-		Incidents: []store.IncidentKey{{Channel: "C1", IncidentID: 7}, {Channel: "C1", IncidentID: 8}},
+		Incidents: []store.IncidentKey{{Channel: "C1", IncidentID: 7}, {Channel: "C1", IncidentID: 8}, {Channel: "C1", IncidentID: 9}},
 		Muted:     []string{"da9", "da8"},
+		Channels:  []string{"da1", "da2"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,8 +119,12 @@ func testClaimConfirmUpdate(t *testing.T, ctx context.Context, st *store.Store, 
 			keyA: {State: store.StatePosted, TS: "1.1", Digest: "d1", Kind: "card"},
 			keyB: {State: store.StatePosted, TS: "1.2", Thread: "1.1", Digest: "d1", Kind: "card"},
 		},
-		Incidents: map[store.IncidentKey]string{{Channel: "C1", IncidentID: 7}: "1.1"},
-		Muted:     map[string]string{"da9": "d1"},
+		Incidents: map[store.IncidentKey]store.IncidentThread{
+			{Channel: "C1", IncidentID: 7}: {TS: "1.1", Severity: "Low"},
+			{Channel: "C1", IncidentID: 9}: {TS: "1.3"},
+		},
+		Muted:    map[string]string{"da9": "d1"},
+		Channels: map[string][]string{"da1": {"C0B", "C1"}},
 	}
 	if diff := cmp.Diff(want, state); diff != "" {
 		t.Fatalf("state (-want +got):\n%s", diff)
@@ -313,7 +322,8 @@ func testLeaderAndFencing(t *testing.T, ctx context.Context, st *store.Store, _ 
 	if err := a.Refresh(ctx); !errors.Is(err, store.ErrNotLeader) {
 		t.Fatalf("stale refresh = %v", err)
 	}
-	if err := st.CommitPoll(ctx, b, time.Time{}, store.PollStats{Leader: "replica-b", At: t0, Watermark: t0, Seen: 1}); err != nil {
+	if err := st.CommitPoll(ctx, b, time.Time{}, store.PollStats{Leader: "replica-b", At: t0, Watermark: t0, Seen: 1,
+		Below: 3, Held: 2, Refused: "C0SOC not_in_channel"}); err != nil {
 		t.Fatal(err)
 	}
 	if wm, err := st.AlertWatermark(ctx, "poller"); err != nil || !wm.Equal(t0) {
@@ -322,6 +332,9 @@ func testLeaderAndFencing(t *testing.T, ctx context.Context, st *store.Store, _ 
 	last, total, err := st.PollStatus(ctx, "poller")
 	if err != nil || last.Leader != "replica-b" || last.Seen != 1 || total.Seen != 6 || total.Posted != 2 || !last.Watermark.Equal(t0) {
 		t.Fatalf("PollStatus = %+v %+v %v", last, total, err)
+	}
+	if last.Below != 3 || last.Held != 2 || last.Refused != "C0SOC not_in_channel" || total.Held != 2 {
+		t.Fatalf("PollStatus below/held/refused = %+v, totals %+v", last, total)
 	}
 	if err := b.Release(ctx); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ type Posted struct {
 }
 
 // AlertWrites collects the writes that follow Slack's answers (confirm, release, fail, renew,
-// incident threads, mute counters) and sends them pipelined.
+// incident threads, channel lists, mute counters) and sends them pipelined.
 type AlertWrites struct {
 	s         *Store
 	owner     string
@@ -57,9 +57,18 @@ func (w *AlertWrites) Renew(k AlertKey, leaseEnd time.Time) {
 }
 
 // SetIncident records the parent message of an incident's thread in a channel.
-func (w *AlertWrites) SetIncident(k IncidentKey, ts string) {
-	key, ttl := w.s.alertIncidentKey(k), w.retention
-	w.plain = append(w.plain, func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Set(ctx, key, ts, ttl) })
+func (w *AlertWrites) SetIncident(k IncidentKey, th IncidentThread) {
+	key, ttl, v := w.s.alertIncidentKey(k), w.retention, th.value()
+	w.plain = append(w.plain, func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Set(ctx, key, v, ttl) })
+}
+
+// IndexChannel records that alertID has a message in channel (see AlertState.Channels), and
+// keeps the alert's channel list for the retention from now.
+func (w *AlertWrites) IndexChannel(alertID, channel string) {
+	key, ttl := w.s.alertChannelsKey(alertID), w.retention
+	w.plain = append(w.plain,
+		func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.SAdd(ctx, key, channel) },
+		func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.PExpire(ctx, key, ttl) })
 }
 
 // MarkMuted records that alertID was counted as muted at digest, so that it is counted once.

@@ -34,13 +34,10 @@ func parseURL(raw string) (*clientConfig, error) {
 	}
 	u, err := url.Parse(scheme + "://" + userinfo + hosts[0] + rest)
 	if err != nil {
-		// url.Error quotes the whole URL; its cause can quote part of the
-		// password. Give the cause only when there is no password to leak.
-		var ue *url.Error
-		if errors.As(err, &ue) && !strings.Contains(raw, "@") && !strings.Contains(raw, "password") {
-			return nil, invalid("malformed: %v", ue.Err)
-		}
-		return nil, invalid("malformed (check the host, port and percent-encoding)")
+		// url.Error quotes the whole URL, and its cause quotes the part it
+		// choked on, which can be a password even without an "@" (in
+		// redis://:secret the password reads as a port): give neither.
+		return nil, invalid("malformed (check the host, the port, and that a password is percent-encoded and followed by @host)")
 	}
 	cfg := &clientConfig{secrets: secretsOf(u)}
 	switch strings.ToLower(scheme) {
@@ -134,8 +131,8 @@ func (c *clientConfig) parseNode(u *url.URL, hosts []string) error {
 	if db := strings.Trim(u.Path, "/"); db != "" && db != "0" {
 		return invalid("Redis Cluster has only database 0")
 	}
-	for _, h := range hosts[1:] {
-		hp, err := hostPort(h, "6379")
+	for i, h := range hosts[1:] {
+		hp, err := hostPort(h, "6379", i+2, len(hosts))
 		if err != nil {
 			return err
 		}
@@ -182,12 +179,12 @@ func (c *clientConfig) parseSentinel(u *url.URL, hosts []string) error {
 	sentUser, sentPass := q.Get("sentinel_username"), q.Get("sentinel_password")
 	q.Del("sentinel_username")
 	q.Del("sentinel_password")
-	first, err := hostPort(hosts[0], "26379")
+	first, err := hostPort(hosts[0], "26379", 1, len(hosts))
 	if err != nil {
 		return err
 	}
-	for _, h := range hosts[1:] {
-		hp, err := hostPort(h, "26379")
+	for i, h := range hosts[1:] {
+		hp, err := hostPort(h, "26379", i+2, len(hosts))
 		if err != nil {
 			return err
 		}
@@ -207,17 +204,19 @@ func (c *clientConfig) parseSentinel(u *url.URL, hosts []string) error {
 	return err
 }
 
-// hostPort returns h as host:port, adding def when h has no port.
-func hostPort(h, def string) (string, error) {
+// hostPort returns h, host pos of n in the URL, as host:port, adding def when
+// h has no port. Errors name the host by its position: a misplaced password
+// can sit where a host should be.
+func hostPort(h, def string, pos, n int) (string, error) {
 	if host, port, err := net.SplitHostPort(h); err == nil {
-		if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
-			return "", invalid("host %q needs a name and a port from 1 to 65535", h)
+		if p, err := strconv.Atoi(port); host == "" || err != nil || p < 1 || p > 65535 {
+			return "", invalid("host %d of %d needs a name and a port from 1 to 65535", pos, n)
 		}
 		return h, nil
 	}
 	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
 	if h == "" || strings.ContainsAny(h, "[]") {
-		return "", invalid("malformed host %q", h)
+		return "", invalid("host %d of %d is malformed", pos, n)
 	}
 	return net.JoinHostPort(h, def), nil
 }

@@ -122,6 +122,11 @@ func TestParseURLNeverLeaksPassword(t *testing.T) {
 		"redis+sentinel://s1/m?sentinel_password=Sup3rS3cret&dial_timeout=Sup3rS3cret",
 		"redis+sentinel://s1/m?sentinel_password=Sup3rS3cret&password=Sup3rS3cret",
 		"redis+sentinel://:Sup3rS3cret@s1/m/Sup3rS3cret",
+		"redis://:Sup3rS3cret",
+		"redis://u:Sup3rS3cret",
+		"redis://a,u:Sup3rS3cret",
+		"redis+sentinel://s1,u:Sup3rS3cret/m",
+		"redis+sentinel://u:Sup3rS3cret,s2/m",
 	} {
 		t.Run(raw, func(t *testing.T) {
 			t.Parallel()
