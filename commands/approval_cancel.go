@@ -2,85 +2,77 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
 )
 
-// DefaultCancelReason is the reason of a cancel given without one.
+// DefaultCancelReason is the reason of a cancel asked from the approval card without one.
 const DefaultCancelReason = "cancelled from the approval card in Slack"
 
-// CancelAction cancels the live MDE action of request id, for clicker (a responder or an
-// approver, checked now) from the card at from. Two clicks cancel once: the cancel is claimed in
-// Redis before MDE is called, and given back if MDE refuses.
-func (a *Approvals) CancelAction(ctx context.Context, id, clicker, reason string, from CardRef) Outcome {
+// CancelTarget returns the Defender action that the Cancel button on the card of request id (at
+// from) stops, or the refusal to show when there is none. It decides nothing about the person who
+// clicked: the button asks `cancel <action id> <reason>` as that person, so the role check, the
+// approval policy (with the protected-device rules of the action's device) and the audit are the
+// command's.
+func (a *Approvals) CancelTarget(ctx context.Context, id string, from CardRef) (actionID, refusal string) {
 	ap, refusal := a.load(ctx, id, from)
 	if refusal != "" {
-		return Outcome{Refusal: refusal}
-	}
-	ok, err := a.canCancel(ctx, clicker)
-	if err != nil {
-		a.log.Error("role check failed at click time", "request", id, "user", clicker, "err", err)
-		return Outcome{Approval: ap, Refusal: msgRolesDown}
-	}
-	if !ok {
-		a.record(ctx, ap, "refused", clicker, ap.ActionID, "cancel by someone who is neither a responder nor an approver")
-		return Outcome{Approval: ap, Refusal: "Only responders and approvers can cancel an action, and you are neither (checked just now). Nothing was done."}
+		return "", refusal
 	}
 	if !ap.Followed() {
-		return Outcome{Approval: ap, Refusal: notCancellable(ap)}
+		return "", notCancellable(ap)
 	}
-	if strings.TrimSpace(reason) == "" {
-		reason = DefaultCancelReason
+	return ap.ActionID, ""
+}
+
+// requestOf finds the request that made machine action act, from the request id mdebot writes at
+// the start of every action's comment (commentTag); "" when mdebot did not make it or the request
+// is gone.
+func (a *Approvals) requestOf(ctx context.Context, act defender.MachineAction) string {
+	rest, ok := strings.CutPrefix(act.RequestorComment, "mdebot ")
+	if !ok {
+		return ""
 	}
-	tr, err := a.st.ClaimCancel(ctx, id, clicker, reason, a.now())
-	if err != nil {
-		return Outcome{Approval: ap, Refusal: a.storeFailure("cancel", id, err)}
+	id, _, ok := strings.Cut(rest, ":")
+	if !ok || !IsRequestID(id) {
+		return ""
 	}
-	switch tr.Outcome {
-	case store.OutcomeChanged:
-	case store.OutcomeAgain:
-		return Outcome{Approval: ap, Refusal: "Cancelling this action was already asked" + byWhom(tr.Approval.CancelBy) + "."}
-	default:
-		after, _ := fromStore(tr.Approval)
-		return Outcome{Approval: after, Refusal: notCancellable(after)}
+	ap, err := a.Get(ctx, id)
+	if err != nil || !strings.EqualFold(ap.ActionID, act.ID) {
+		return ""
 	}
-	comment := fmt.Sprintf("mdebot %s: cancel requested by %s (reason: %s)", id, clicker, strings.Join(strings.Fields(Truncate(reason, 300)), " "))
-	act, err := a.mde.CancelAction(ctx, ap.ActionID, comment)
-	if err != nil {
-		if _, rerr := a.st.ReleaseCancel(context.WithoutCancel(ctx), id, clicker); rerr != nil {
-			a.log.Error("release cancel claim", "request", id, "err", rerr)
-		}
-		a.log.Warn("cancel refused by MDE", "request", id, "action", ap.ActionID, "err", err)
-		return Outcome{Approval: ap, Refusal: "Defender did not cancel the action: " + ErrorMessage(err, id)}
+	return ap.ID
+}
+
+// noteCancel records on the request whose action the cancel request ap stopped who stopped it and
+// why, and the status Defender now gives the action, so that its card shows the cancel as soon as
+// it is redrawn (bot redraws it after Execute; the request is no longer followed once final).
+func (a *Approvals) noteCancel(ctx context.Context, ap Approval, act defender.MachineAction) {
+	of := ap.Request.CancelOf
+	if of == "" {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	now := a.now()
+	why := Truncate(ap.Request.Reason, 250) + " (request " + ap.ID + ")"
+	if _, err := a.st.ClaimCancel(ctx, of, ap.Requester, why, now); err != nil {
+		a.log.Error("record who cancelled", "request", of, "cancel", ap.ID, "err", err)
 	}
 	status := act.Status
 	if status == "" {
 		status = defender.ActionCancelled
 	}
-	str, err := a.st.SetActionStatus(context.WithoutCancel(ctx), id, string(status), a.now())
+	tr, err := a.st.SetActionStatus(ctx, of, string(status), now)
 	if err != nil {
-		a.log.Error("record cancelled status", "request", id, "err", err)
+		a.log.Error("record cancelled status", "request", of, "cancel", ap.ID, "err", err)
+		return
 	}
-	after, _ := fromStore(str.Approval)
-	if after.ID == "" {
-		after = ap
+	after, err := fromStore(tr.Approval)
+	if err == nil && tr.Outcome == store.OutcomeChanged && defender.ActionStatus(after.ActionStatus).Final() {
+		a.record(ctx, after, strings.ToLower(after.ActionStatus), botActor, after.ActionID, "Defender: "+after.ActionStatus+", by request "+ap.ID)
 	}
-	a.record(ctx, after, "cancel", clicker, ap.ActionID, reason)
-	if str.Outcome == store.OutcomeChanged && defender.ActionStatus(after.ActionStatus).Final() {
-		a.record(ctx, after, strings.ToLower(after.ActionStatus), botActor, after.ActionID, "Defender: "+after.ActionStatus)
-	}
-	return Outcome{Approval: after, Changed: true, Note: "Defender action " + ap.ActionID + " is " + string(status) + "."}
-}
-
-func (a *Approvals) canCancel(ctx context.Context, user string) (bool, error) {
-	ok, err := a.authz.Has(ctx, user, Responder)
-	if err != nil || ok {
-		return ok, err
-	}
-	return a.authz.Has(ctx, user, Approver)
 }
 
 func notCancellable(ap Approval) string {

@@ -134,6 +134,7 @@ func (a *Approvals) runOther(ctx context.Context, ap Approval, comment string) s
 		if err != nil {
 			return failed(err, ap.ID)
 		}
+		a.noteCancel(ctx, ap, act)
 		return store.Execution{State: store.ApprovalDone, ActionID: act.ID, ActionStatus: string(defender.ActionSucceeded),
 			Result: "action " + act.ID + " is now " + string(act.Status)}
 	case "alert":

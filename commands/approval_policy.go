@@ -35,7 +35,7 @@ type ProtectedRule struct {
 	Kind string
 	// Name is the group or tag, matched without regard to case.
 	Name string
-	// Verbs are the verbs the rule covers; empty covers every device verb.
+	// Verbs are the verbs the rule covers; empty covers every device verb and cancel.
 	Verbs []string
 	Need  Need
 }
@@ -62,8 +62,9 @@ func (r ProtectedRule) describe() string {
 }
 
 // ApprovalPolicy decides how many approvals a request needs: the verb's number (MDEBOT_APPROVAL_POLICY,
-// else DESIGN.md's defaults: scan, cancel and alert updates none, the rest Required), raised by
-// the strictest protected-device rule that matches the device (MDEBOT_PROTECTED).
+// else DESIGN.md's defaults: scan and alert updates none, the rest Required), raised by the
+// strictest protected-device rule that matches the device (MDEBOT_PROTECTED); for a cancel, the
+// device of the action it stops.
 type ApprovalPolicy struct {
 	// Required is MDEBOT_APPROVALS_REQUIRED, the number for verbs without one of their own.
 	Required int
@@ -81,15 +82,21 @@ func PolicyVerbs() []string {
 		"block", "unblock", "cancel", "alert"}
 }
 
-// deviceVerbs are the verbs that act on one device, which protected rules cover.
+// deviceVerbs are the verbs that make a machine action on one device.
 func deviceVerbs() []string {
 	return []string{"isolate", "release", "restrict", "unrestrict", "scan", "collect", "quarantine"}
 }
 
-// defaultNeed is DESIGN.md's default for verb: stopping and looking need no second person.
+// protectedVerbs are the verbs protected-device rules cover: the device verbs, and cancel, which
+// undoes one of them on the device of the action it stops.
+func protectedVerbs() []string { return append(deviceVerbs(), "cancel") }
+
+// defaultNeed is DESIGN.md's default for verb: only a scan and an alert update need no second
+// person. Cancelling a Defender action needs the quorum like the action did: cancelling a pending
+// isolation of an offline device lets it back on the network.
 func defaultNeed(verb string, required int) Need {
 	switch verb {
-	case "scan", "cancel", "alert":
+	case "scan", "alert":
 		return 0
 	}
 	return Need(required)
@@ -102,7 +109,7 @@ func (p ApprovalPolicy) need(verb string, m *defender.Machine) (Need, string) {
 	if !ok {
 		n = defaultNeed(verb, max(p.Required, 1))
 	}
-	if m == nil || !slices.Contains(deviceVerbs(), verb) {
+	if m == nil || !slices.Contains(protectedVerbs(), verb) {
 		return n, ""
 	}
 	why := ""
@@ -184,8 +191,8 @@ func parseRule(entry string) (ProtectedRule, error) {
 	if scoped {
 		for _, v := range strings.Split(verbs, "+") {
 			v = strings.ToLower(strings.TrimSpace(v))
-			if !slices.Contains(deviceVerbs(), v) {
-				return r, fmt.Errorf("may name only the device verbs %s after @", strings.Join(deviceVerbs(), ", "))
+			if !slices.Contains(protectedVerbs(), v) {
+				return r, fmt.Errorf("may name only the device verbs %s, and cancel, after @", strings.Join(deviceVerbs(), ", "))
 			}
 			r.Verbs = append(r.Verbs, v)
 		}
@@ -218,15 +225,26 @@ func splitEntries(s string) []string {
 	return out
 }
 
-// MostNeeded is the largest number of approvals any verb or rule of the policy asks for, so that
-// the configuration can check there are enough approvers.
+// NeedsApproval reports whether some request can wait for approvals under the policy: a verb, or
+// a protected-device rule on a verb that may be asked from chat, needs one or more.
+func (p ApprovalPolicy) NeedsApproval() bool { return p.MostNeeded() > 0 }
+
+// MostNeeded is the largest number of approvals a request can need under the policy: the verbs'
+// numbers, and the protected-device rules on the verbs that may be asked from chat. The
+// configuration checks that there are enough approvers for it.
 func (p ApprovalPolicy) MostNeeded() int {
-	n := p.Required
-	for _, v := range p.Verbs {
-		n = max(n, int(v))
-	}
-	for _, r := range p.Protected {
-		n = max(n, int(r.Need))
+	n := 0
+	for _, v := range PolicyVerbs() {
+		own, _ := p.need(v, nil)
+		n = max(n, int(own))
+		if own == NeverFromChat || !slices.Contains(protectedVerbs(), v) {
+			continue
+		}
+		for _, r := range p.Protected {
+			if len(r.Verbs) == 0 || slices.Contains(r.Verbs, v) {
+				n = max(n, int(r.Need))
+			}
+		}
 	}
 	return n
 }

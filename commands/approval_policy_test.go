@@ -58,6 +58,7 @@ func TestParseProtected(t *testing.T) {
 		{"host:dc01=2", "rule 1: must start with group: or tag:"},
 		{"group:=2", "rule 1: needs a group name"},
 		{"tag:a=2;tag:b@block=2", "rule 2: may name only the device verbs"},
+		{"tag:b@cancel+alert=2", "rule 1: may name only the device verbs"},
 		{"tag:a=0", "rule 1: the number of approvals must be 1 to 5"},
 	} {
 		_, err := ParseProtected(bad.in)
@@ -86,7 +87,9 @@ func TestPolicyNeed(t *testing.T) {
 	}{
 		{"isolate", laptop, 1, ""},
 		{"scan", laptop, 0, ""},
-		{"cancel", nil, 0, ""},
+		{"cancel", nil, 1, ""},
+		{"cancel", server, 2, "protected (device group Servers): 2 approvals"},
+		{"cancel", dc, NeverFromChat, "protected (machine tag tier0): never from chat"},
 		{"alert", nil, 0, ""},
 		{"block", nil, 2, ""},
 		{"collect", laptop, NeverFromChat, ""},
@@ -103,5 +106,39 @@ func TestPolicyNeed(t *testing.T) {
 	}
 	if got := p.MostNeeded(); got != 3 {
 		t.Errorf("MostNeeded = %d, want 3", got)
+	}
+}
+
+// TestPolicyNeedsApproval guarantees that NeedsApproval tells whether any request can wait for an
+// approval: through a verb's number or through a protected-device rule on a verb chat may ask.
+func TestPolicyNeedsApproval(t *testing.T) {
+	t.Parallel()
+	none := map[string]Need{}
+	for _, v := range PolicyVerbs() {
+		none[v] = 0
+	}
+	none["collect"] = NeverFromChat
+	rule := func(s string) []ProtectedRule {
+		r, err := ParseProtected(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		p    ApprovalPolicy
+		want bool
+	}{
+		{"defaults", ApprovalPolicy{Required: 1}, true},
+		{"every verb 0 or never", ApprovalPolicy{Required: 1, Verbs: none}, false},
+		{"a rule raises a verb", ApprovalPolicy{Required: 1, Verbs: none, Protected: rule("tag:x=2")}, true},
+		{"a rule on cancel only", ApprovalPolicy{Required: 1, Verbs: none, Protected: rule("tag:x@cancel=1")}, true},
+		{"a rule on a verb never asked", ApprovalPolicy{Required: 1, Verbs: none, Protected: rule("tag:x@collect=2")}, false},
+		{"a rule that forbids", ApprovalPolicy{Required: 1, Verbs: none, Protected: rule("tag:x=never")}, false},
+	} {
+		if got := tc.p.NeedsApproval(); got != tc.want {
+			t.Errorf("%s: NeedsApproval = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -17,7 +17,8 @@ const maxRequestReason = 1000
 
 // open records a new request by c's user for r (on device m, nil for none) and says what
 // happens next: a card to approve, or, when the policy needs no approval, the run itself (for
-// device actions the card still shows the action until it ends).
+// device actions the card still shows the action until it ends, and a cancel of an action
+// mdebot made gets a card too, so that bot redraws that action's card once it ran).
 func (a *Approvals) open(ctx context.Context, c *Call, r ActionRequest, m *defender.Machine) (Response, error) {
 	need, rule := a.policy.need(r.Verb, m)
 	r.Rule, r.Channel = rule, c.ChannelID
@@ -55,7 +56,7 @@ func (a *Approvals) open(ctx context.Context, c *Call, r ActionRequest, m *defen
 		return Response{}, fmt.Errorf("record request: %w", err)
 	}
 	a.record(ctx, ap, "requested", c.UserID, "", r.Reason)
-	if need > 0 || isDeviceVerb(r.Verb) {
+	if need > 0 || isDeviceVerb(r.Verb) || r.CancelOf != "" {
 		view := a.View(ap)
 		return Response{Text: requestedText(ap), Approval: &view}, nil
 	}

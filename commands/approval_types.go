@@ -46,8 +46,10 @@ type ActionRequest struct {
 	IndicatorID      string                 `json:"indicator_id,omitempty"`
 	IndicatorExpires time.Time              `json:"indicator_expires,omitzero"`
 	Existing         *defender.Indicator    `json:"existing,omitempty"`
-	// Action is the machine action to cancel.
-	Action *defender.MachineAction `json:"action,omitempty"`
+	// Action is the machine action to cancel, and CancelOf the mdebot request that made it (empty
+	// when mdebot did not): its card shows the cancel once it ran.
+	Action   *defender.MachineAction `json:"action,omitempty"`
+	CancelOf string                  `json:"cancel_of,omitempty"`
 	// Alert is the alert to update, and Update the change.
 	Alert  *defender.Alert       `json:"alert,omitempty"`
 	Update *defender.AlertUpdate `json:"update,omitempty"`

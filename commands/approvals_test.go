@@ -200,8 +200,8 @@ func TestClickFailsClosed(t *testing.T) {
 	if o := down.Execute(ctx, ap.ID); o.Changed {
 		t.Errorf("execute with Redis down: %+v", o)
 	}
-	if o := down.CancelAction(ctx, ap.ID, lead, "", f.card(ap.ID)); o.Refusal != msgStoreDown {
-		t.Errorf("cancel with Redis down: %+v", o)
+	if action, refusal := down.CancelTarget(ctx, ap.ID, f.card(ap.ID)); refusal != msgStoreDown || action != "" {
+		t.Errorf("cancel with Redis down: %q %q", action, refusal)
 	}
 	if n := len(f.posts("/machines/")); n != 0 {
 		t.Errorf("%d MDE actions sent", n)

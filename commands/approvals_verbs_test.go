@@ -2,6 +2,7 @@ package commands
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,32 +87,94 @@ func TestBlockAndUnblock(t *testing.T) {
 	}
 }
 
+// TestCancelVerbAndCard guarantees that cancelling a Defender action is a request like any other:
+// it needs the quorum by default, is linked to the request that made the action, and once run
+// records the cancel and the final status on that request.
 func TestCancelVerbAndCard(t *testing.T) {
 	t.Parallel()
 	f := newApprFixture(t, ApprovalPolicy{})
 	ctx := t.Context()
 	ap := f.request(t, requester, "isolate laptop-alice.contoso.com beacon")
 	done := f.approveAndRun(t, ap)
-	if o := f.ap.CancelAction(ctx, ap.ID, viewer, "", f.card(ap.ID)); !strings.Contains(o.Refusal, "Only responders and approvers") {
-		t.Errorf("viewer cancel: %+v", o)
+	if action, refusal := f.ap.CancelTarget(ctx, ap.ID, f.card(ap.ID)); action != done.ActionID || refusal != "" {
+		t.Errorf("CancelTarget = %q %q, want %s", action, refusal, done.ActionID)
 	}
-	o := f.ap.CancelAction(ctx, ap.ID, requester, "", f.card(ap.ID))
-	if !o.Changed || o.Approval.ActionStatus != "Cancelled" || o.Approval.CancelReason != DefaultCancelReason {
-		t.Fatalf("cancel: %+v", o)
+	if _, refusal := f.ap.CancelTarget(ctx, ap.ID, CardRef{Channel: "C0APPROVALS", TS: "9.999"}); refusal != msgWrongCard {
+		t.Errorf("CancelTarget from another message: %q", refusal)
 	}
-	if again := f.ap.CancelAction(ctx, ap.ID, lead, "x", f.card(ap.ID)); !strings.Contains(again.Refusal, "already Cancelled") {
-		t.Errorf("second cancel: %+v", again)
+	if resp := f.as(t, viewer, "cancel "+done.ActionID+" x"); !strings.Contains(resp.Text, "needs the responder role") {
+		t.Errorf("viewer cancel: %q", resp.Text)
+	}
+	c := f.request(t, requester, "cancel "+done.ActionID+" wrong device")
+	if c.State != ApprovalPending || c.Required != 1 || c.Request.CancelOf != ap.ID || c.Request.Action == nil || c.Request.Action.ID != done.ActionID {
+		t.Fatalf("cancel request = %+v", c)
+	}
+	if n := len(f.posts("/cancel")); n != 0 {
+		t.Fatalf("%d cancel calls before the approval", n)
+	}
+	if o := f.ap.Decide(ctx, c.ID, requester, Approve, "", f.card(c.ID)); o.Run {
+		t.Fatalf("the requester approved their own cancel: %+v", o)
+	}
+	if got := f.approveAndRun(t, c); got.State != ApprovalDone || !strings.Contains(got.Result, "is now Cancelled") {
+		t.Errorf("cancel done = %+v", got)
+	}
+	orig, err := f.ap.Get(ctx, ap.ID)
+	if err != nil || orig.ActionStatus != "Cancelled" || orig.CancelBy != requester || orig.CancelReason != "wrong device (request "+c.ID+")" || orig.Cancellable() {
+		t.Errorf("the cancelled request = %+v %v", orig, err)
 	}
 	if n := len(f.posts("/machineactions/" + done.ActionID + "/cancel")); n != 1 {
 		t.Errorf("%d cancel calls", n)
 	}
-	other := f.approveAndRun(t, f.request(t, requester, "restrict laptop-bob.contoso.com test"))
-	resp := f.as(t, requester, "cancel "+other.ActionID+" wrong device")
-	if !strings.Contains(resp.Text, "is now Cancelled") {
-		t.Errorf("cancel verb: %q", resp.Text)
+	if !slices.Contains(f.sink.events(), "cancelled mdebot") {
+		t.Errorf("the cancelled action is not audited: %v", f.sink.events())
 	}
-	if resp := f.as(t, requester, "cancel "+other.ActionID+" again"); !strings.Contains(resp.Text, "already Cancelled") {
+	if _, refusal := f.ap.CancelTarget(ctx, ap.ID, f.card(ap.ID)); !strings.Contains(refusal, "already Cancelled") {
+		t.Errorf("second cancel from the card: %q", refusal)
+	}
+	if resp := f.as(t, requester, "cancel "+done.ActionID+" again"); !strings.Contains(resp.Text, "already Cancelled") {
 		t.Errorf("cancel a final action: %q", resp.Text)
+	}
+}
+
+// TestCancelPolicy guarantees that MDEBOT_APPROVAL_POLICY's cancel entry and the protected-device
+// rules of the action's device decide a cancel: 0 cancels at once, never refuses, and a rule on
+// the device raises the number.
+func TestCancelPolicy(t *testing.T) {
+	t.Parallel()
+	rules, err := ParseProtected("tag:finance@cancel=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newApprFixture(t, ApprovalPolicy{Verbs: map[string]Need{"cancel": 0}, Protected: rules})
+	ctx := t.Context()
+	bob := f.approveAndRun(t, f.request(t, requester, "restrict laptop-bob.contoso.com test"))
+	c := f.request(t, requester, "cancel "+bob.ActionID+" wrong device")
+	if c.State != ApprovalApproved || c.Request.CancelOf == "" {
+		t.Fatalf("cancel=0 of an mdebot action = %+v", c)
+	}
+	if got := f.approveAndRun(t, c); got.State != ApprovalDone {
+		t.Errorf("cancel done = %+v", got)
+	}
+	portal, err := f.env.Client.Isolate(ctx, mdefake.MachineID(mdefake.DemoLinux), "from the portal", "Full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := f.as(t, requester, "cancel "+portal.Action.ID+" wrong device"); resp.Approval != nil || !strings.Contains(resp.Text, "is now Cancelled") {
+		t.Errorf("cancel=0 of a portal action: %+v", resp)
+	}
+	alice := f.approveAndRun(t, f.request(t, requester, "isolate laptop-alice.contoso.com beacon"))
+	p := f.request(t, requester, "cancel "+alice.ActionID+" wrong device")
+	if p.State != ApprovalPending || p.Required != 2 || p.Request.Rule != "protected (machine tag finance): 2 approvals" {
+		t.Errorf("cancel on a protected device = %+v", p)
+	}
+
+	never := newApprFixture(t, ApprovalPolicy{Verbs: map[string]Need{"cancel": NeverFromChat}})
+	act := never.approveAndRun(t, never.request(t, requester, "isolate laptop-bob.contoso.com beacon"))
+	if resp := never.as(t, requester, "cancel "+act.ActionID+" x"); !strings.Contains(resp.Text, "cannot be requested from chat") {
+		t.Errorf("cancel=never: %q", resp.Text)
+	}
+	if n := len(never.posts("/cancel")); n != 0 {
+		t.Errorf("cancel=never sent %d cancels", n)
 	}
 }
 

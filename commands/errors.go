@@ -78,6 +78,9 @@ func ErrorMessage(err error, ref string) string {
 	case errors.As(err, &apiErr):
 		return apiMessage(apiErr, ref)
 	}
+	if errors.Is(err, defender.ErrSignIn) {
+		return "The bot could not sign in to Entra ID (its credentials were refused), so Defender cannot be asked anything. Tell the bot's administrator; retrying will not help. (ref " + ref + ")"
+	}
 	var te *defender.TransportError
 	if errors.As(err, &te) {
 		return "Defender could not be reached. Try again in a minute. (ref " + ref + ")"

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/defender/defendertest"
+	"github.com/mdebot/mdebot/store"
+	"github.com/mdebot/mdebot/store/storetest"
 )
 
 // FuzzRouter feeds arbitrary command text and page offsets through the whole router, with every
@@ -28,6 +30,35 @@ func FuzzRouter(f *testing.F) {
 		resp := rt.Handle(t.Context(), Request{Ref: "fuzz", UserID: "U1", ChannelID: "C1", Text: text, Offset: offset})
 		if resp.Text == "" && resp.View == nil {
 			t.Errorf("Handle(%q, %d) gave an empty response", text, offset)
+		}
+	})
+}
+
+// FuzzResponseVerbs feeds arbitrary command text from a responder through the verbs that change
+// things (requests, cancels, alert updates, mutes), which FuzzRouter does not register, with the
+// approval workflow over the MDE fake and the embedded store: nothing may panic, and every
+// request gets an answer. The seed corpus is in testdata/fuzz/FuzzResponseVerbs.
+func FuzzResponseVerbs(f *testing.F) {
+	env := defendertest.New(f, defendertest.Options{Seed: true})
+	srv := storetest.Servers(f)[0]
+	st := store.New(srv.Client, srv.Prefix)
+	clock := &testClock{t: env.Fake.Now()}
+	authz := NewAuthorizer(Policy{Responders: []string{requester}, Approvers: []string{lead}}, nil, 0, nil)
+	ap, err := NewApprovals(ApprovalsConfig{Store: st, MDE: env.Client, Authz: authz, Policy: ApprovalPolicy{Required: 1},
+		Users: emails{requester: "alice@contoso.com"}, PortalURL: testPortal, Owner: "fuzz", Now: clock.Now})
+	if err != nil {
+		f.Fatal(err)
+	}
+	reg, err := Build(Deps{MDE: env.Client, PortalURL: testPortal, Audit: ap, Approvals: ap, Mutes: st, Now: clock.Now})
+	if err != nil {
+		f.Fatal(err)
+	}
+	rt := NewRouter(reg, authz, nil, clock.Now)
+	rt.timeout = 10 * time.Second
+	f.Fuzz(func(t *testing.T, text string) {
+		resp := rt.Handle(t.Context(), Request{Ref: "fuzz", UserID: requester, ChannelID: "C1", Text: text})
+		if resp.Text == "" && resp.View == nil {
+			t.Errorf("Handle(%q) gave an empty response", text)
 		}
 	})
 }

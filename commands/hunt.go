@@ -20,7 +20,7 @@ const (
 	// first wait for the hunting rate limit.
 	huntTimeout = 4 * time.Minute
 	// huntInlineRows is how many rows of a result go to Slack; the whole result goes with the
-	// response as CSV, attached when the table does not show all of it.
+	// response as CSV, sent to the requester when the table does not show all of it.
 	huntInlineRows = 20
 	// maxHuntMessage bounds the part of MDE's explanation of a refused query that is shown.
 	maxHuntMessage = 500
@@ -34,10 +34,10 @@ func huntVerb(d Deps) *Verb {
 	v := &Verb{
 		Name:    "hunt",
 		Usage:   "<KQL query>",
-		Summary: "Run an advanced hunting (KQL) query: a table in Slack and the full result as a CSV file.",
+		Summary: "Run an advanced hunting (KQL) query: a table in Slack, and the full result sent to you as a CSV file.",
 		Details: []string{
 			"The query may be wrapped in a code span or block (`...` or ```...```); smart quotes are turned back into plain quotes.",
-			"Results of more than 20 rows, or too wide to show, are attached in full as CSV.",
+			"Results of more than 20 rows, or too wide to show, are sent to you in full as CSV, in a direct message (never to the channel).",
 			"Example: `hunt DeviceProcessEvents | where FileName == \"powershell.exe\" | take 10`",
 		},
 		Role:    Responder,

@@ -137,12 +137,13 @@ func cancelVerb(d Deps) *Verb {
 	v := &Verb{
 		Name:    "cancel",
 		Usage:   "<action id> <reason...>",
-		Summary: "Cancel a machine action that has not finished. Needs no approval by default.",
+		Summary: "Ask to cancel a machine action that has not finished.",
 		Details: []string{
-			"<action id> is the GUID `actions` lists; the card of an action mdebot started also has a Cancel button.",
+			"<action id> is the GUID `actions` lists; the card of an action mdebot started also has a Cancel button, which asks the same.",
+			"It needs the approvals the policy sets for cancel, raised by the protected-device rules of the action's device.",
 			"Example: `cancel 7c1e5a5e-3f43-4d2b-9b1a-5b0f3a1e9d01 wrong device`",
 		},
-		Role: Responder,
+		Role: Responder, Approval: true,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
 		_, pos, err := requestArgs(c)
@@ -163,10 +164,17 @@ func cancelVerb(d Deps) *Verb {
 		if act.Status.Final() {
 			return Response{}, Errorf(BadArgument, "Action %s is already %s; it can no longer be cancelled.", act.ID, act.Status)
 		}
+		// The device decides which protected-device rules apply; it must be readable, or they
+		// could not be checked.
+		m, err := d.MDE.GetMachine(ctx, act.MachineID)
+		if err != nil {
+			return Response{}, notFoundAs(err, "The device of action %s is not in Defender, so its protection rules cannot be checked.", act.ID)
+		}
 		r.Action = &defender.MachineAction{ID: act.ID, Type: act.Type, Status: act.Status, MachineID: act.MachineID,
 			ComputerDNSName: act.ComputerDNSName, CreationDateTimeUTC: act.CreationDateTimeUTC, Requestor: act.Requestor}
 		r.MachineID, r.MachineName, r.Option = act.MachineID, act.ComputerDNSName, string(act.Type)
-		return d.Approvals.open(ctx, c, r, nil)
+		r.CancelOf = d.Approvals.requestOf(ctx, act)
+		return d.Approvals.open(ctx, c, r, &m)
 	}
 	return v
 }

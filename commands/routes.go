@@ -19,7 +19,8 @@ import (
 // A rule matches when all its conditions hold (AND); "|" lists values of which any may match
 // (OR). Every matching rule sends the alert to its channels (an alert can go to several
 // channels, each once); an alert that no rule matches goes to MDEBOT_ALERT_CHANNEL, and is not
-// posted when that is unset. Fields: severity (Informational < Low < Medium < High), group (the
+// posted when that is unset. Fields: severity (Informational < Low < Medium < High; for ">=",
+// an alert with severity UnSpecified, or one unknown here, ranks as Informational), group (the
 // device group, rbacGroupName), tag (a machine tag of the device), category and source (the
 // detection source, e.g. WindowsDefenderAv). Values compare case-insensitively and may contain
 // spaces; channels are Slack channel IDs (C…, G…). Examples:
@@ -222,7 +223,7 @@ func (c routeCond) matches(a defender.Alert, tags []string) bool {
 	case "severity":
 		if c.atLeast {
 			want, _ := ParseSeverity(c.values[0])
-			return a.Severity.Rank() >= want.Rank()
+			return a.Severity.AtLeast(want)
 		}
 		got = []string{string(a.Severity)}
 	case "group":

@@ -48,6 +48,16 @@ source = windowsdefenderav , severity=low|informational -> C0AV`
 	if got := r.Channels(alert("Low", "", "", ""), nil, ""); len(got) != 0 {
 		t.Errorf("no rule and no fallback: %v", got)
 	}
+	// severity>= ranks UnSpecified (and unknown values) as Informational.
+	info, err := ParseRoutes("severity>=Informational -> C0ALL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sev := range []defender.Severity{defender.SeverityUnspecified, "Bogus"} {
+		if got := info.Channels(alert(sev, "", "", ""), nil, ""); !cmp.Equal(got, []string{"C0ALL"}) {
+			t.Errorf("severity %q against severity>=Informational: %v", sev, got)
+		}
+	}
 	all, err := ParseRoutes("* -> C0ALL; severity=High -> C0ALL, G0PRIV")
 	if err != nil {
 		t.Fatal(err)
