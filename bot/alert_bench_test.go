@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,7 +49,8 @@ func peakHeap() (stop func() uint64) {
 
 // BenchmarkAlertPipeline measures poll -> dedup (Redis) -> render -> post (Slack) with both
 // fakes unthrottled: every iteration is one poll that posts every alert anew (a fresh key
-// prefix), one by one ("cards") or as a storm digest ("digest"). It reports alerts per second,
+// prefix, so a first start, and a channel of its own, which that first start finds empty), one
+// by one ("cards") or as a storm digest ("digest"). It reports alerts per second,
 // Redis round trips per poll, MDE calls per 10,000 alerts and the peak heap.
 func BenchmarkAlertPipeline(b *testing.B) {
 	for _, tc := range []struct {
@@ -62,14 +64,16 @@ func BenchmarkAlertPipeline(b *testing.B) {
 				e.mde.Fake.AddAlerts(tc.alerts)
 				var rt roundTrips
 				srv.Client.AddHook(&rt)
-				var polls, alerts, calls, trips int64
+				var polls, alerts, calls, trips, channels int64
 				var peak uint64
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					srv.Prefix = storetest.Prefix(b)
 					e.srv = srv
-					p, st := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: tc.storm, MinSeverity: "Informational"}})
+					channels++
+					p, st := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: tc.storm, MinSeverity: "Informational",
+						DefaultChannel: "C0BENCH" + strconv.FormatInt(channels, 10)}})
 					l, err := st.ObtainLeader(b.Context(), PollerName, p.Owner(), time.Minute)
 					if err != nil {
 						b.Fatal(err)

@@ -42,6 +42,22 @@ func (b *Bot) HandleAlertButtons() {
 	})
 }
 
+// HandleAlertButtonsOff answers clicks on Isolate device, Assign to me and Resolve when response
+// actions are off (MDEBOT_RESPONDERS unset): new alert messages then carry no such buttons
+// (AlertOptions.ActionButtons), but messages posted while actions were on still do, and a click
+// on them says why nothing happens rather than nothing at all. Call it before Run, instead of
+// HandleAlertButtons and HandleAlertIsolate.
+func (b *Bot) HandleAlertButtonsOff() {
+	answer := func(ctx context.Context, cb slack.InteractionCallback, _ slack.BlockAction) {
+		j := job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
+		b.postResponse(ctx, j, plainMessage("Response actions are turned off for this bot, so alerts cannot be isolated, "+
+			"assigned or resolved from Slack; use the alert's portal link."), false)
+	}
+	for _, id := range []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve} {
+		b.HandleButton(id, answer)
+	}
+}
+
 // alertIDRe matches an MDE alert id as buttons carry it.
 var alertIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$`)
 

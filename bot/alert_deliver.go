@@ -11,17 +11,26 @@ import (
 
 // claimed is one (alert, channel) notification this poll holds the claim of.
 type claimed struct {
-	it   *item
-	key  store.AlertKey
-	prev store.AlertMessage // the record before the claim: where the message is, what it shows
-	open bool               // not finished yet (its claim may need renewing or releasing)
+	it     *item
+	key    store.AlertKey
+	digest string             // what the channel's message is to show (see movedDigest)
+	prev   store.AlertMessage // the record before the claim: where the message is, what it shows
+	open   bool               // not finished yet (its claim may need renewing or releasing)
+	// movedTo are the channels the alert goes to now, when this channel is one it left.
+	movedTo []string
+}
+
+// incidentRef is an incident thread to record: a new alert's message became its parent.
+type incidentRef struct {
+	key    store.IncidentKey
+	thread store.IncidentThread
 }
 
 // confirmation is a post Slack accepted, to be recorded in Redis.
 type confirmation struct {
 	key      store.AlertKey
 	posted   store.Posted
-	incident *store.IncidentKey
+	incident *incidentRef
 	it       *item
 }
 
@@ -34,27 +43,35 @@ type delivery struct {
 	open     []*claimed
 	writes   *store.AlertWrites
 	pending  []confirmation
-	inc      map[int64]string // incident -> parent message ts in this channel
+	inc      map[int64]store.IncidentThread // incident -> parent message in this channel
 	changed  []changeCount
 	nChanged int
 	// batching holds the automatic flushes back while a digest chunk's alerts are recorded.
 	batching bool
+	// refused is Slack's code once it refused the channel or the token in this poll: the rest
+	// of the channel's work is left for the next poll without asking again.
+	refused string
 }
 
 // deliver claims and posts one channel's work; whatever it cannot finish is left unhandled,
 // so the watermark stays before it and the next poll tries again.
 func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 	p := r.p
-	d := &delivery{r: r, ch: w.channel, writes: p.st.AlertWrites(p.opts.Owner, p.opts.Retention), inc: map[int64]string{}}
-	for k, ts := range r.state.Incidents {
+	d := &delivery{r: r, ch: w.channel, writes: p.st.AlertWrites(p.opts.Owner, p.opts.Retention), inc: map[int64]store.IncidentThread{}}
+	for k, th := range r.state.Incidents {
 		if k.Channel == w.channel {
-			d.inc[k.IncidentID] = ts
+			d.inc[k.IncidentID] = th
 		}
 	}
-	all := append(append([]*item{}, w.news...), w.updates...)
+	all := append(append(append([]*item{}, w.news...), w.updates...), w.moved...)
+	nCurrent := len(w.news) + len(w.updates)
 	claims := make([]store.AlertClaim, len(all))
 	for i, it := range all {
-		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: w.channel, AlertID: it.a.ID}, Digest: it.digest}
+		digest := it.digest
+		if i >= nCurrent {
+			digest = movedDigest(it.digest, it.channels)
+		}
+		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: w.channel, AlertID: it.a.ID}, Digest: digest}
 	}
 	now := p.opts.Now()
 	res, err := p.st.ClaimAlerts(ctx, store.ClaimOptions{Owner: p.opts.Owner, Now: now, Lease: p.opts.Lease,
@@ -70,7 +87,10 @@ func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 	d.leaseEnd = now.Add(p.opts.Lease)
 	var news, updates, check []*claimed
 	for i, cr := range res {
-		c := &claimed{it: all[i], key: cr.Key, prev: cr.Prev, open: true}
+		c := &claimed{it: all[i], key: cr.Key, digest: claims[i].Digest, prev: cr.Prev, open: true}
+		if i >= nCurrent {
+			c.movedTo = all[i].channels
+		}
 		switch {
 		case cr.Outcome == store.Done:
 			continue
@@ -78,8 +98,15 @@ func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 			all[i].leave()
 			r.deferred.Add(1)
 			continue
+		case c.movedTo != nil && !cr.Prev.Posted():
+			// No message of the alert to keep up to date here, and it is not posted here anew.
+			d.writes.Release(c.key)
+			continue
 		case cr.Prev.State == store.StatePending && !cr.Prev.Posted():
 			// A poller (another, or this one when Slack's answer was lost) may have posted it.
+			check = append(check, c)
+		case r.first && !cr.Prev.Posted():
+			// The store's first poll: the channel may show it from before the store began.
 			check = append(check, c)
 		case cr.Prev.Posted():
 			updates = append(updates, c)
@@ -125,6 +152,9 @@ func (d *delivery) send(ctx context.Context, call func(ctx context.Context) erro
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	if d.refused != "" {
+		return false, &channelRefused{code: d.refused}
+	}
 	p := d.r.p
 	allowed := func() bool {
 		if d.leaseEnd.Sub(p.opts.Now()) < p.opts.Lease/2 {
@@ -168,129 +198,4 @@ func (d *delivery) renew(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// done records the outcome of c's Slack call: confirmed after success, failed for good after a
-// permanent refusal, released when the call was never made or Slack said no, and left pending
-// when the answer was lost (the message may exist: the next poll looks in Slack before posting).
-func (d *delivery) done(ctx context.Context, c *claimed, attempted bool, err error, posted store.Posted, inc *store.IncidentKey) {
-	p := d.r.p
-	c.open = false
-	switch {
-	case err == nil:
-		d.writes.Confirm(c.key, posted)
-		if inc != nil {
-			d.writes.SetIncident(*inc, posted.TS)
-		}
-		d.pending = append(d.pending, confirmation{key: c.key, posted: posted, incident: inc, it: c.it})
-	case permanent(err):
-		p.log.Error("Slack refused an alert message", "channel", d.ch, "alert", c.it.a.ID, "err", err)
-		d.writes.Fail(c.key, c.it.digest, slackCode(err))
-		d.r.failed.Add(1)
-	case !attempted || slackCode(err) != "":
-		if !errors.Is(err, errLostLead) && !errors.Is(err, context.Canceled) {
-			p.log.Warn("alert message not posted; the next poll tries again", "channel", d.ch, "alert", c.it.a.ID, "err", err)
-		}
-		d.writes.Release(c.key)
-		c.it.leave()
-		d.r.deferred.Add(1)
-	default:
-		p.log.Warn("no answer from Slack to an alert message; the next poll checks whether it exists", "channel", d.ch,
-			"alert", c.it.a.ID, "err", err)
-		c.it.leave()
-		d.r.deferred.Add(1)
-	}
-	if !d.batching && len(d.pending) >= p.opts.ConfirmEvery {
-		d.flush(ctx)
-	}
-}
-
-// flush sends the queued writes. Confirmations Redis did not take are kept for the next poll,
-// and their alerts count as unhandled until then.
-func (d *delivery) flush(ctx context.Context) {
-	p := d.r.p
-	if d.writes.Len() == 0 {
-		return
-	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	lost, err := d.writes.Exec(fctx)
-	pending := d.pending
-	d.pending = nil
-	if err != nil {
-		p.log.Warn("recording alert messages failed; kept for the next poll", "channel", d.ch, "err", err)
-		for _, c := range pending {
-			c.it.leave()
-		}
-		p.keepUnconfirmed(pending)
-		return
-	}
-	for _, k := range lost {
-		p.log.Warn("another poller took over an alert claim while this one posted", "channel", k.Channel, "alert", k.AlertID)
-	}
-}
-
-// close flushes the writes and gives back the claims never attempted.
-func (d *delivery) close(ctx context.Context) {
-	for _, c := range d.open {
-		if c.open {
-			c.open = false
-			d.writes.Release(c.key)
-			c.it.leave()
-			d.r.deferred.Add(1)
-		}
-	}
-	d.flush(ctx)
-}
-
-// keepUnconfirmed remembers confirmations for the next poll.
-func (p *Poller) keepUnconfirmed(cs []confirmation) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.unconfirmed = append(p.unconfirmed, cs...)
-}
-
-// flushUnconfirmed records the posts an earlier poll could not; the poll stops if Redis still
-// cannot take them.
-func (p *Poller) flushUnconfirmed(ctx context.Context) error {
-	p.mu.Lock()
-	cs := p.unconfirmed
-	p.unconfirmed = nil
-	p.mu.Unlock()
-	if len(cs) == 0 {
-		return nil
-	}
-	w := p.st.AlertWrites(p.opts.Owner, p.opts.Retention)
-	for _, c := range cs {
-		w.Confirm(c.key, c.posted)
-		if c.incident != nil {
-			w.SetIncident(*c.incident, c.posted.TS)
-		}
-	}
-	if _, err := w.Exec(ctx); err != nil {
-		p.keepUnconfirmed(cs)
-		return err
-	}
-	return nil
-}
-
-// metaEvent is the event type of the metadata on every message the poller posts; reconciliation
-// reads it back.
-const metaEvent = "mdebot_alert"
-
-// Message kinds in the metadata.
-const (
-	kindCard    = "card"
-	kindDigest  = "digest"
-	kindChunk   = "digest_chunk"
-	kindChange  = "change"
-	kindChanges = "changes"
-)
-
-func meta(kind string, payload map[string]any) slack.MsgOption {
-	if payload == nil {
-		payload = map[string]any{}
-	}
-	payload["kind"] = kind
-	return slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metaEvent, EventPayload: payload})
 }

@@ -29,13 +29,37 @@ func (v visible) digest() string {
 		clean(v.Determination), clean(v.Severity)}, "|")
 }
 
-// parseDigest decodes a digest; ok is false for an unknown encoding.
+// movedPrefix starts the part of a digest that says where the alert went, in a channel it no
+// longer goes to.
+const movedPrefix = "moved "
+
+// movedDigest is the digest of a message left in a channel the alert no longer goes to: what
+// it shows (d) and the channels it points to.
+func movedDigest(d string, to []string) string {
+	return d + "|" + movedPrefix + strings.Join(to, " ")
+}
+
+// parseDigest decodes a digest (of a message where the alert is followed, or one it moved
+// from); ok is false for an unknown encoding.
 func parseDigest(d string) (visible, bool) {
 	p := strings.Split(d, "|")
+	if len(p) == 7 && strings.HasPrefix(p[6], movedPrefix) {
+		p = p[:6]
+	}
 	if len(p) != 6 || p[0] != digestVersion {
 		return visible{}, false
 	}
 	return visible{Status: p[1], AssignedTo: p[2], Classification: p[3], Determination: p[4], Severity: p[5]}, true
+}
+
+// movedTo returns the channels a moved message's digest points to; nil when the message is
+// not one an alert moved from.
+func movedTo(d string) []string {
+	p := strings.Split(d, "|")
+	if len(p) != 7 || !strings.HasPrefix(p[6], movedPrefix) {
+		return nil
+	}
+	return strings.Fields(strings.TrimPrefix(p[6], movedPrefix))
 }
 
 // change is one visible field that changed.

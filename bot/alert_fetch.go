@@ -81,7 +81,7 @@ func (r *pollRun) classify(ctx context.Context, alerts []defender.Alert, mutes [
 	}
 	items := make([]*item, 0, len(alerts))
 	for _, a := range alerts {
-		it := &item{a: a, vis: visibleOf(a), low: a.Severity.Rank() < p.opts.MinSeverity.Rank()}
+		it := &item{a: a, vis: visibleOf(a), low: !a.Severity.AtLeast(p.opts.MinSeverity)}
 		it.digest = it.vis.digest()
 		it.channels = p.opts.Routes.Channels(a, tags[a.MachineID], p.opts.DefaultChannel)
 		if m, ok := commands.MatchingMute(mutes, a); ok && !it.low {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,12 +47,14 @@ func (m *mdeBudget) call(ctx context.Context, fn func(ctx context.Context) error
 	return fn(ctx)
 }
 
-// tagCache keeps devices' machine tags for a while, so that routing on tags costs MDE one request
-// per tagBatch devices not seen recently.
+// tagCache keeps devices' machine tags for ttl, so that routing on tags costs MDE one request
+// per tagBatch devices not seen recently. Expired entries are dropped at every lookup, and the
+// cache never holds more than size devices (the oldest go first).
 type tagCache struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[string]tagEntry
+	ttl  time.Duration
+	size int
+	mu   sync.Mutex
+	m    map[string]tagEntry
 }
 
 type tagEntry struct {
@@ -62,8 +65,11 @@ type tagEntry struct {
 // tagBatch is how many devices one request looks up ("id eq ... or id eq ...").
 const tagBatch = 20
 
-func newTagCache(ttl time.Duration) *tagCache {
-	return &tagCache{ttl: ttl, m: map[string]tagEntry{}}
+// tagCacheSize bounds the tag cache: far more devices than alert on in one cache TTL.
+const tagCacheSize = 20000
+
+func newTagCache(ttl time.Duration, size int) *tagCache {
+	return &tagCache{ttl: ttl, size: max(1, size), m: map[string]tagEntry{}}
 }
 
 // tags returns the machine tags of the devices ids, asking MDE about those not cached.
@@ -71,6 +77,7 @@ func (c *tagCache) tags(ctx context.Context, src AlertSource, budget *mdeBudget,
 	out := make(map[string][]string, len(ids))
 	var missing []string
 	c.mu.Lock()
+	c.expireLocked(now)
 	for _, id := range ids {
 		if e, ok := c.m[id]; ok && now.Sub(e.at) < c.ttl {
 			out[id] = e.tags
@@ -98,10 +105,39 @@ func (c *tagCache) tags(ctx context.Context, src AlertSource, budget *mdeBudget,
 			c.m[id] = tagEntry{at: now}
 		}
 		for _, m := range ms {
+			if _, asked := out[m.ID]; !asked {
+				continue // not a device of this lookup: not cached either
+			}
 			c.m[m.ID] = tagEntry{tags: m.MachineTags, at: now}
 			out[m.ID] = m.MachineTags
 		}
+		c.shrinkLocked()
 		c.mu.Unlock()
 	}
 	return out, nil
+}
+
+// expireLocked drops the entries older than the TTL; c.mu is held.
+func (c *tagCache) expireLocked(now time.Time) {
+	for id, e := range c.m {
+		if now.Sub(e.at) >= c.ttl {
+			delete(c.m, id)
+		}
+	}
+}
+
+// shrinkLocked drops the oldest entries while the cache holds more than its size; c.mu is held.
+func (c *tagCache) shrinkLocked() {
+	extra := len(c.m) - c.size
+	if extra <= 0 {
+		return
+	}
+	ids := make([]string, 0, len(c.m))
+	for id := range c.m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return c.m[a].at.Compare(c.m[b].at) })
+	for _, id := range ids[:extra] {
+		delete(c.m, id)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +23,10 @@ type item struct {
 	digest   string
 	low      bool // below MinSeverity: only an existing message is kept up to date
 	channels []string
-	mute     *store.Mute
+	// moved are channels the alert was posted in and no longer goes to: their message is kept
+	// up to date, without buttons, and says where the alert went (see alert_moved.go).
+	moved []string
+	mute  *store.Mute
 
 	mu        sync.Mutex
 	unhandled bool // some channel did not finish it; the watermark stays before it
@@ -39,8 +44,36 @@ type pollRun struct {
 	t     *term
 	now   time.Time
 	state store.AlertState
+	// first is set when the store has no watermark (its first poll): whatever the channels
+	// already show was posted before the store began, and is looked up before posting.
+	first bool
 
-	seen, posted, digested, updated, muted, unrouted, failed, deferred atomic.Int64
+	seen, posted, digested, updated, muted, unrouted, failed, deferred, below, held atomic.Int64
+
+	mu      sync.Mutex
+	refused map[string]string // channel -> Slack's code, for the channels Slack refused
+}
+
+// noteRefused records that Slack refused channel (or the token) with code.
+func (r *pollRun) noteRefused(channel, code string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refused == nil {
+		r.refused = map[string]string{}
+	}
+	r.refused[channel] = code
+}
+
+// refusedSummary is "C0A not_in_channel, C0B token_revoked", or "".
+func (r *pollRun) refusedSummary() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	parts := make([]string, 0, len(r.refused))
+	for ch, code := range r.refused {
+		parts = append(parts, ch+" "+code)
+	}
+	slices.Sort(parts)
+	return commands.Truncate(strings.Join(parts, ", "), 200)
 }
 
 // maxChannelsAtOnce bounds how many channels one poll posts to at the same time.
@@ -55,7 +88,7 @@ func (p *Poller) poll(ctx context.Context, t *term) error {
 	st := store.PollStats{Leader: p.opts.Owner, At: p.opts.Now(), Duration: time.Since(start), Watermark: wm,
 		Seen: r.seen.Load(), Posted: r.posted.Load(), Digested: r.digested.Load(), Updated: r.updated.Load(),
 		Muted: r.muted.Load(), Unrouted: r.unrouted.Load(), Failed: r.failed.Load(), Deferred: r.deferred.Load(),
-		MDECalls: p.budget.lastPoll.Load()}
+		Below: r.below.Load(), Held: r.held.Load(), Refused: r.refusedSummary(), MDECalls: p.budget.lastPoll.Load()}
 	newWM := wm
 	if err != nil {
 		newWM = time.Time{}
@@ -69,7 +102,8 @@ func (p *Poller) poll(ctx context.Context, t *term) error {
 		return errors.Join(err, fmt.Errorf("alert poller: recording the poll: %w", cerr))
 	}
 	p.log.Debug("alert poll done", "seen", st.Seen, "posted", st.Posted, "digested", st.Digested, "updated", st.Updated,
-		"muted", st.Muted, "deferred", st.Deferred, "mde_calls", st.MDECalls, "watermark", wm, "took", st.Duration)
+		"muted", st.Muted, "deferred", st.Deferred, "below", st.Below, "held", st.Held, "mde_calls", st.MDECalls,
+		"watermark", wm, "took", st.Duration)
 	return err
 }
 
@@ -89,6 +123,7 @@ func (r *pollRun) run(ctx context.Context) (time.Time, error) {
 	if first {
 		wm = r.now.Add(-p.opts.Lookback)
 		since = wm
+		r.first = true
 	}
 	mutes, err := p.st.Mutes(ctx, r.now)
 	if err != nil {
@@ -117,8 +152,9 @@ func (r *pollRun) run(ctx context.Context) (time.Time, error) {
 	return r.watermark(wm, items), ctx.Err()
 }
 
-// load reads, pipelined, every notification, incident thread and mute marker the items
-// need.
+// load reads, pipelined, every notification, incident thread, mute marker and channel list the
+// items need; then the notifications in the channels an alert was posted in and no longer
+// routes to (see alert_moved.go).
 func (r *pollRun) load(ctx context.Context, items []*item) error {
 	var q store.AlertStateQuery
 	seenInc := map[store.IncidentKey]bool{}
@@ -127,6 +163,7 @@ func (r *pollRun) load(ctx context.Context, items []*item) error {
 			q.Muted = append(q.Muted, it.a.ID)
 			continue
 		}
+		q.Channels = append(q.Channels, it.a.ID)
 		for _, ch := range it.channels {
 			q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.a.ID})
 			if k := (store.IncidentKey{Channel: ch, IncidentID: it.a.IncidentID}); it.a.IncidentID != 0 && !seenInc[k] {
@@ -136,8 +173,10 @@ func (r *pollRun) load(ctx context.Context, items []*item) error {
 		}
 	}
 	var err error
-	r.state, err = r.p.st.LoadAlertState(ctx, q)
-	return err
+	if r.state, err = r.p.st.LoadAlertState(ctx, q); err != nil {
+		return err
+	}
+	return r.loadMoved(ctx, items)
 }
 
 // countMuted counts each muted alert once per version against its mute.
@@ -165,42 +204,60 @@ func (r *pollRun) countMuted(ctx context.Context, items []*item) error {
 	return err
 }
 
-// channelWork is what one channel gets in a poll: alerts to post, and posted alerts whose
-// visible fields changed.
+// channelWork is what one channel gets in a poll: alerts to post, posted alerts whose visible
+// fields changed, and posted alerts that now go to other channels.
 type channelWork struct {
 	channel string
 	news    []*item
 	updates []*item
+	moved   []*item
 }
 
 // plan sorts the work by channel, leaving out what is already handled: unchanged messages,
-// muted and unrouted alerts, and low alerts that were never posted.
+// muted and unrouted alerts, and low alerts that were never posted (counted as below the
+// minimum).
 func (r *pollRun) plan(items []*item) []*channelWork {
 	byCh := map[string]*channelWork{}
 	var order []string
+	work := func(ch string) *channelWork {
+		w := byCh[ch]
+		if w == nil {
+			w = &channelWork{channel: ch}
+			byCh[ch] = w
+			order = append(order, ch)
+		}
+		return w
+	}
 	for _, it := range items {
 		if it.mute != nil {
 			continue
 		}
+		shown := false
 		for _, ch := range it.channels {
 			m, ok := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.a.ID}]
+			shown = shown || m.Posted()
 			if ok && m.State != store.StatePending && m.Digest == it.digest {
 				continue
 			}
 			if it.low && !m.Posted() {
 				continue
 			}
-			w := byCh[ch]
-			if w == nil {
-				w = &channelWork{channel: ch}
-				byCh[ch] = w
-				order = append(order, ch)
-			}
-			if m.Posted() {
+			if w := work(ch); m.Posted() {
 				w.updates = append(w.updates, it)
 			} else {
 				w.news = append(w.news, it)
 			}
+		}
+		if it.low && !shown {
+			r.below.Add(1)
+		}
+		for _, ch := range it.moved {
+			m := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.a.ID}]
+			if m.State != store.StatePending && m.Digest == movedDigest(it.digest, it.channels) {
+				continue
+			}
+			w := work(ch)
+			w.moved = append(w.moved, it)
 		}
 	}
 	out := make([]*channelWork, 0, len(order))

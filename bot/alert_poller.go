@@ -27,7 +27,8 @@ type AlertOptions struct {
 	DefaultChannel string
 	// Routes send alerts to channels by rule (MDEBOT_ALERT_ROUTES).
 	Routes commands.Routes
-	// MinSeverity is the lowest severity posted (MDEBOT_ALERT_MIN_SEVERITY); Low.
+	// MinSeverity is the lowest severity posted (MDEBOT_ALERT_MIN_SEVERITY); Low. An alert
+	// with severity UnSpecified (or one unknown here) counts as Informational.
 	MinSeverity defender.Severity
 	// Interval is the time between polls (MDEBOT_ALERT_POLL_INTERVAL); 15s.
 	Interval time.Duration
@@ -50,6 +51,10 @@ type AlertOptions struct {
 	StormThreshold int
 	// PortalURL is the Defender portal, for links.
 	PortalURL string
+	// ActionButtons puts Isolate device, Assign to me and Resolve on alert messages. Set it only
+	// when response actions are on (MDEBOT_RESPONDERS) and the bot handles those buttons;
+	// otherwise messages only link to the portal.
+	ActionButtons bool
 	// MDEPerMinute is the poller's share of MDE's 100 calls a minute; 20. Negative: unbounded.
 	MDEPerMinute int
 	// PageSize is the $top of each alert page; 10,000 (MDE's maximum).
@@ -129,7 +134,7 @@ func NewPoller(mde AlertSource, api AlertSlack, st *store.Store, opts AlertOptio
 		st:     st,
 		budget: newMDEBudget(opts.MDEPerMinute),
 		pacer:  newSlackPacer(every, opts.SlackBurst, opts.Sleep),
-		tags:   newTagCache(10 * time.Minute),
+		tags:   newTagCache(10*time.Minute, tagCacheSize),
 	}
 }
 

@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
@@ -11,18 +13,57 @@ import (
 
 // msgOptions are the options that carry a rendered message.
 func msgOptions(m rendered) []slack.MsgOption {
-	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
 	if len(m.Attachments) > 0 {
 		opts = append(opts, slack.MsgOptionAttachments(m.Attachments...))
 	}
 	return opts
 }
 
-// post sends a new message (a thread reply when thread is set) and returns its ts.
-func (d *delivery) post(ctx context.Context, m rendered, thread string, md slack.MsgOption) (ts string, attempted bool, err error) {
-	opts := append(msgOptions(m), md)
-	if thread != "" {
-		opts = append(opts, slack.MsgOptionTS(thread))
+// outgoing is one message the poller posts, or the new content of one it edits.
+type outgoing struct {
+	msg rendered
+	// fallback renders a plain message to send instead when Slack refuses msg for what it
+	// holds (its argument is Slack's code); nil: none.
+	fallback func(code string) rendered
+	thread   string // the thread parent, for a reply
+	// broadcast also shows a thread reply in the channel (reply_broadcast).
+	broadcast bool
+	kind      string
+	payload   map[string]any
+}
+
+// withMetadata reports whether a message sent after Slack refused one with code keeps its
+// metadata: not when the metadata was the problem.
+func withMetadata(code string) bool {
+	return !strings.Contains(code, "metadata")
+}
+
+// post sends a new message (a thread reply when o.thread is set) and returns its ts. When Slack
+// refuses it for what it holds, the fallback is posted instead.
+func (d *delivery) post(ctx context.Context, o outgoing) (ts string, attempted bool, err error) {
+	ts, attempted, err = d.postOnce(ctx, o, o.msg, true)
+	if err == nil || !contentError(err) || o.fallback == nil {
+		return ts, attempted, err
+	}
+	code := slackCode(err)
+	d.r.p.log.Warn("Slack refused an alert message for what it holds; posting a plain one instead", "channel", d.ch, "code", code)
+	return d.postOnce(ctx, o, o.fallback(code), withMetadata(code))
+}
+
+func (d *delivery) postOnce(ctx context.Context, o outgoing, m rendered, withMeta bool) (ts string, attempted bool, err error) {
+	opts := msgOptions(m)
+	if withMeta {
+		opts = append(opts, meta(o.kind, maps.Clone(o.payload)))
+	}
+	if o.thread != "" {
+		opts = append(opts, slack.MsgOptionTS(o.thread))
+		if o.broadcast {
+			opts = append(opts, slack.MsgOptionBroadcast())
+		}
 	}
 	attempted, err = d.send(ctx, func(ctx context.Context) error {
 		var err error
@@ -30,6 +71,45 @@ func (d *delivery) post(ctx context.Context, m rendered, thread string, md slack
 		return err
 	})
 	return ts, attempted, err
+}
+
+// edit replaces the content of message ts (text, blocks, attachments, metadata). When Slack
+// refuses the new content for what it holds, the fallback replaces it instead.
+func (d *delivery) edit(ctx context.Context, ts string, o outgoing) (attempted bool, err error) {
+	attempted, err = d.editOnce(ctx, ts, o, o.msg, true)
+	if err == nil || !contentError(err) || o.fallback == nil {
+		return attempted, err
+	}
+	code := slackCode(err)
+	d.r.p.log.Warn("Slack refused an alert message edit for what it holds; showing a plain one instead", "channel", d.ch, "code", code)
+	return d.editOnce(ctx, ts, o, o.fallback(code), withMetadata(code))
+}
+
+func (d *delivery) editOnce(ctx context.Context, ts string, o outgoing, m rendered, withMeta bool) (bool, error) {
+	// An edit that leaves blocks or attachments out keeps the old ones: clear them explicitly.
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
+		slack.MsgOptionAttachments(append([]slack.Attachment{}, m.Attachments...)...)}
+	if withMeta {
+		opts = append(opts, meta(o.kind, maps.Clone(o.payload)))
+	}
+	return d.send(ctx, func(ctx context.Context) error {
+		_, _, _, err := d.r.p.slack.UpdateMessageContext(ctx, d.ch, ts, opts...)
+		return err
+	})
+}
+
+// notice renders alert a's message for this poller's channels; movedTo is set for a channel the
+// alert left.
+func (p *Poller) notice(a defender.Alert, movedTo []string) rendered {
+	return renderAlertNotice(a, noticeOptions{portal: p.opts.PortalURL, buttons: p.opts.ActionButtons, movedTo: movedTo}, p.opts.Now())
+}
+
+// card is the message of c's alert in this channel, with its plain fallback.
+func (d *delivery) card(c *claimed) outgoing {
+	p := d.r.p
+	a := c.it.a
+	return outgoing{msg: p.notice(a, c.movedTo), kind: kindCard, payload: cardMeta(c),
+		fallback: func(code string) rendered { return renderAlertFallback(a, p.opts.PortalURL, code) }}
 }
 
 // threadGone reports whether Slack refused a reply because its thread is gone.
@@ -41,31 +121,45 @@ func threadGone(err error) bool {
 	return false
 }
 
+// broadcastReply reports whether an alert posted in its incident's thread is shown in the
+// channel too: when it is High, or more severe than the alert the thread's parent showed, so
+// that the most severe alert of an incident is never hidden in a thread. A parent whose
+// severity is not known (recorded by an older version) only lets High through.
+func broadcastReply(sev defender.Severity, parent store.IncidentThread) bool {
+	switch {
+	case parent.TS == "":
+		return false
+	case sev == defender.SeverityHigh:
+		return true
+	}
+	return parent.Severity != "" && !defender.Severity(parent.Severity).AtLeast(sev)
+}
+
 // postNew posts an alert as its own message: in the thread of its incident when another alert
-// of the incident was posted in the channel, else as a new message that becomes the incident's
-// thread.
+// of the incident was posted in the channel (shown in the channel too when it is more severe
+// than that one, or High), else as a new message that becomes the incident's thread.
 func (d *delivery) postNew(ctx context.Context, c *claimed) {
 	a := c.it.a
-	msg := renderAlertNotice(a, d.r.p.opts.PortalURL, d.r.p.opts.Now())
-	md := meta(kindCard, map[string]any{"alert_id": a.ID})
-	thread := ""
+	o := d.card(c)
 	if a.IncidentID != 0 {
-		thread = d.inc[a.IncidentID]
+		parent := d.inc[a.IncidentID]
+		o.thread, o.broadcast = parent.TS, broadcastReply(a.Severity, parent)
 	}
-	ts, attempted, err := d.post(ctx, msg, thread, md)
-	if err != nil && thread != "" && threadGone(err) {
-		thread = ""
-		ts, attempted, err = d.post(ctx, msg, "", md)
+	ts, attempted, err := d.post(ctx, o)
+	if err != nil && o.thread != "" && threadGone(err) {
+		o.thread, o.broadcast = "", false
+		ts, attempted, err = d.post(ctx, o)
 	}
-	var inc *store.IncidentKey
-	if err == nil && thread == "" && a.IncidentID != 0 {
-		d.inc[a.IncidentID] = ts
-		inc = &store.IncidentKey{Channel: d.ch, IncidentID: a.IncidentID}
+	var inc *incidentRef
+	if err == nil && o.thread == "" && a.IncidentID != 0 {
+		th := store.IncidentThread{TS: ts, Severity: string(a.Severity)}
+		d.inc[a.IncidentID] = th
+		inc = &incidentRef{key: store.IncidentKey{Channel: d.ch, IncidentID: a.IncidentID}, thread: th}
 	}
 	if err == nil {
 		d.r.posted.Add(1)
 	}
-	d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: thread, Digest: c.it.digest, Kind: kindCard}, inc)
+	d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: o.thread, Digest: c.digest, Kind: kindCard}, inc)
 }
 
 // postDigest posts many new alerts as one digest: a parent message, then every alert listed in
@@ -80,8 +174,9 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	}
 	chunks := (len(sorted) + digestChunk - 1) / digestChunk
 	now := p.opts.Now()
-	parent, attempted, err := d.post(ctx, renderDigest(alerts, chunks, p.opts.PortalURL, now), "",
-		meta(kindDigest, map[string]any{"alerts": len(sorted)}))
+	head := renderDigest(alerts, chunks, p.opts.PortalURL, now)
+	parent, attempted, err := d.post(ctx, outgoing{msg: head, kind: kindDigest, payload: map[string]any{"alerts": len(sorted)},
+		fallback: func(string) rendered { return plainFallback(head) }})
 	if err != nil {
 		for _, c := range sorted {
 			d.done(ctx, c, attempted, err, store.Posted{}, nil)
@@ -90,94 +185,22 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	}
 	for i := 0; i < len(sorted); i += digestChunk {
 		part := sorted[i:min(i+digestChunk, len(sorted))]
-		ids := make([]any, len(part))
+		ids, shows := make([]any, len(part)), make([]any, len(part))
 		for j, c := range part {
-			ids[j] = c.it.a.ID
+			ids[j], shows[j] = c.it.a.ID, digestHash(c.digest)
 		}
-		msg := renderDigestChunk(alerts[i:i+len(part)], i, len(sorted), p.opts.PortalURL, now)
-		ts, attempted, err := d.post(ctx, msg, parent, meta(kindChunk, map[string]any{"alert_ids": ids}))
+		listed := alerts[i : i+len(part)]
+		ts, attempted, err := d.post(ctx, outgoing{msg: renderDigestChunk(listed, i, len(sorted), p.opts.PortalURL, now),
+			thread: parent, kind: kindChunk, payload: map[string]any{"alert_ids": ids, "shows": shows},
+			fallback: func(code string) rendered { return renderDigestChunkFallback(listed, i, len(sorted), code) }})
 		d.batching = true
 		for _, c := range part {
 			if err == nil {
 				d.r.digested.Add(1)
 			}
-			d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: parent, Digest: c.it.digest, Kind: kindDigest}, nil)
+			d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: parent, Digest: c.digest, Kind: kindDigest}, nil)
 		}
 		d.batching = false
 		d.flush(ctx)
-	}
-}
-
-// update shows a change: the alert's message is edited and a thread reply says what changed
-// (quiet leaves the reply out; the change summary covers it). An alert that was only a line of a
-// digest gets its own message in the digest's thread, with buttons.
-func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
-	p := d.r.p
-	a := c.it.a
-	old, _ := parseDigest(c.prev.Digest)
-	cs := changes(old, c.it.vis)
-	for _, ch := range cs {
-		d.countChange(ch)
-	}
-	d.nChanged++
-	if c.prev.Kind == kindDigest {
-		if quiet {
-			d.r.updated.Add(1)
-			d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.it.digest, Kind: kindDigest}, nil)
-			return
-		}
-		msg := renderAlertNotice(a, p.opts.PortalURL, p.opts.Now())
-		ts, attempted, err := d.post(ctx, msg, c.prev.Thread, meta(kindCard, map[string]any{"alert_id": a.ID}))
-		if err == nil {
-			d.r.updated.Add(1)
-		}
-		d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: c.prev.Thread, Digest: c.it.digest, Kind: kindCard}, nil)
-		return
-	}
-	msg := renderAlertNotice(a, p.opts.PortalURL, p.opts.Now())
-	attempted, err := d.send(ctx, func(ctx context.Context) error {
-		_, _, _, err := p.slack.UpdateMessageContext(ctx, d.ch, c.prev.TS, msgOptions(msg)...)
-		return err
-	})
-	if slackCode(err) == "message_not_found" || slackCode(err) == "cant_update_message" {
-		// Someone deleted the message: post the alert again rather than lose the change.
-		d.postNew(ctx, c)
-		return
-	}
-	if err != nil {
-		d.done(ctx, c, attempted, err, store.Posted{}, nil)
-		return
-	}
-	d.r.updated.Add(1)
-	posted := store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.it.digest, Kind: kindCard}
-	if !quiet && len(cs) > 0 {
-		thread := c.prev.Thread
-		if thread == "" {
-			thread = c.prev.TS
-		}
-		if _, _, rerr := d.post(ctx, renderAlertChange(a, cs, p.opts.Now()), thread, meta(kindChange, map[string]any{"alert_id": a.ID})); rerr != nil {
-			p.log.Warn("the thread reply about an alert change was not posted", "channel", d.ch, "alert", a.ID, "err", rerr)
-		}
-	}
-	d.done(ctx, c, true, nil, posted, nil)
-}
-
-// countChange adds one change to the summary counts.
-func (d *delivery) countChange(ch change) {
-	for i := range d.changed {
-		if d.changed[i].Field == ch.Field && d.changed[i].To == ch.To {
-			d.changed[i].N++
-			return
-		}
-	}
-	d.changed = append(d.changed, changeCount{Field: ch.Field, To: ch.To, N: 1})
-}
-
-// postChangeSummary posts the one message that stands for the replies of a storm of changes.
-func (d *delivery) postChangeSummary(ctx context.Context) {
-	slices.SortStableFunc(d.changed, func(a, b changeCount) int { return b.N - a.N })
-	msg := renderChangeSummary(d.nChanged, d.changed, d.r.p.opts.Now())
-	if _, _, err := d.post(ctx, msg, "", meta(kindChanges, map[string]any{"alerts": d.nChanged})); err != nil {
-		d.r.p.log.Warn("the summary of alert changes was not posted", "channel", d.ch, "err", err)
 	}
 }

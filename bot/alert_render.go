@@ -32,9 +32,21 @@ func resolveChoices() []struct{ class, label string } {
 	}
 }
 
+// noticeOptions shape an alert's message.
+type noticeOptions struct {
+	portal string
+	// buttons adds Isolate device, Assign to me and the Resolve menu (response actions are on);
+	// without it the message only links to the portal.
+	buttons bool
+	// movedTo are the channels the alert goes to now, when the message is in a channel it left:
+	// the message says so and keeps only the portal link.
+	movedTo []string
+}
+
 // renderAlertNotice renders the message an alert is posted as: title, summary and buttons in the
 // message, the details beside a colour bar for the severity.
-func renderAlertNotice(a defender.Alert, portal string, now time.Time) rendered {
+func renderAlertNotice(a defender.Alert, o noticeOptions, now time.Time) rendered {
+	portal := o.portal
 	b := &msgBuilder{now: now.UTC()}
 	emoji, color := b.severityStyle(a.Severity)
 	title := b.alertTitle(a)
@@ -49,7 +61,10 @@ func renderAlertNotice(a defender.Alert, portal string, now time.Time) rendered 
 		activity = "last activity " + b.ago(a.LastEventTime.Time)
 	}
 	b.section(b.join(severity, status, b.assigned(a.AssignedTo), b.code(a.ComputerDNSName, 200), activity))
-	b.alertButtons(a, portal)
+	if len(o.movedTo) > 0 {
+		b.context("➡️ Moved to " + b.channelLinks(o.movedTo) + ", where it is followed now. This message is kept up to date.")
+	}
+	b.alertButtons(a, portal, o.buttons && len(o.movedTo) == 0)
 
 	d := &msgBuilder{now: b.now}
 	d.noticeDetails(a, portal)
@@ -60,11 +75,11 @@ func renderAlertNotice(a defender.Alert, portal string, now time.Time) rendered 
 	return out
 }
 
-// alertButtons adds Isolate device, Assign to me, the Resolve menu and Open in portal. A resolved
-// alert keeps only the portal link.
-func (b *msgBuilder) alertButtons(a defender.Alert, portal string) {
+// alertButtons adds Isolate device, Assign to me, the Resolve menu (when actions is set) and
+// Open in portal. A resolved alert keeps only the portal link.
+func (b *msgBuilder) alertButtons(a defender.Alert, portal string, actions bool) {
 	var elems []slack.BlockElement
-	open := a.Status != defender.StatusResolved
+	open := actions && a.Status != defender.StatusResolved
 	if open && b.isMachineID(a.MachineID) && len(a.ID)+41 <= limitValue {
 		btn := slack.NewButtonBlockElement(ActionAlertIsolate, a.MachineID+"|"+a.ID, b.plain("Isolate device", limitButtonText))
 		elems = append(elems, btn.WithStyle(slack.StyleDanger))

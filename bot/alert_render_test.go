@@ -38,15 +38,17 @@ func TestRenderAlertMessages(t *testing.T) {
 		hostileStorm[i] = fxHostileNotice()
 	}
 	cs := changes(visible{Status: "New", Severity: "Medium"}, visibleOf(resolved))
+	withButtons := noticeOptions{portal: fxPortal, buttons: true}
 	for _, tc := range []struct {
 		name    string
 		msg     rendered
 		buttons []string
 	}{
-		{"alert_notice", renderAlertNotice(fxAlert(), fxPortal, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
-		{"alert_notice_resolved", renderAlertNotice(resolved, fxPortal, now), []string{actionLink}},
-		{"alert_notice_bare", renderAlertNotice(bare, fxPortal, now), []string{actionAlertAssign, actionAlertResolve, actionLink}},
-		{"alert_notice_hostile", renderAlertNotice(fxHostileNotice(), fxPortal, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_notice", renderAlertNotice(fxAlert(), withButtons, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_notice_resolved", renderAlertNotice(resolved, withButtons, now), []string{actionLink}},
+		{"alert_notice_bare", renderAlertNotice(bare, withButtons, now), []string{actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_notice_hostile", renderAlertNotice(fxHostileNotice(), withButtons, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
+		{"alert_notice_no_actions", renderAlertNotice(fxAlert(), noticeOptions{portal: fxPortal}, now), []string{actionLink}},
 		{"alert_change", renderAlertChange(resolved, cs, now), nil},
 		{"alert_digest", renderDigest(storm, 3, fxPortal, now), nil},
 		{"alert_digest_chunk", renderDigestChunk(storm[:digestChunk], 0, len(storm), fxPortal, now), nil},
@@ -84,6 +86,93 @@ func TestRenderAlertMessages(t *testing.T) {
 			}
 			if strings.Join(got, ",") != strings.Join(tc.buttons, ",") {
 				t.Errorf("buttons %v, want %v", got, tc.buttons)
+			}
+		})
+	}
+}
+
+// The message an alert leaves in a channel it no longer goes to keeps its content, loses its
+// buttons but the portal link, and links the channels it went to; those links are the only
+// markup in it, hostile alert data included.
+func TestRenderAlertMoved(t *testing.T) {
+	t.Parallel()
+	now := renderNow()
+	hostile := fxHostileNotice()
+	for _, tc := range []struct {
+		name string
+		msg  rendered
+	}{
+		{"alert_notice_moved", renderAlertNotice(hostile, noticeOptions{portal: fxPortal, buttons: true, movedTo: []string{"C0HIGH", "G0IR"}}, now)},
+		{"alert_moved_reply", renderAlertMovedReply(hostile, []string{"C0HIGH", "not-a-channel"},
+			changes(visible{Status: "New", Severity: "Medium"}, visibleOf(hostile)), now)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			checkGolden(t, tc.name, tc.msg)
+			for _, v := range slackLimitViolations(tc.msg) {
+				t.Errorf("limit: %s", v)
+			}
+			raw, err := json.Marshal(tc.msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				t.Fatal(err)
+			}
+			problem := markupChecker()
+			links := strings.NewReplacer("<#C0HIGH>", "#channel", "<#G0IR>", "#channel")
+			walkParsedText(v, false, func(s string) {
+				s = links.Replace(s)
+				if p := problem(s); p != "" {
+					t.Errorf("%s in %q", p, excerptAround(s, p))
+				}
+			})
+			var got []string
+			for _, blk := range allBlocks(tc.msg) {
+				if ab, ok := blk.(*slack.ActionBlock); ok {
+					for _, e := range ab.Elements.ElementSet {
+						if x, ok := e.(*slack.ButtonBlockElement); ok {
+							got = append(got, x.ActionID)
+						}
+					}
+				}
+			}
+			if want := map[string]string{"alert_notice_moved": actionLink}[tc.name]; strings.Join(got, ",") != want {
+				t.Errorf("buttons %v, want %q", got, want)
+			}
+		})
+	}
+}
+
+// When Slack refuses a message for what it holds, the plain fallback still names every alert,
+// fits the text limit and carries no markup from the data.
+func TestRenderAlertFallbacks(t *testing.T) {
+	t.Parallel()
+	hostile := make([]defender.Alert, digestChunk)
+	for i := range hostile {
+		hostile[i] = fxHostileNotice()
+		hostile[i].ID = fmt.Sprintf("da63800000000000%04d_%d", i, 1000000000+i)
+	}
+	for _, tc := range []struct {
+		name   string
+		msg    rendered
+		alerts []defender.Alert
+	}{
+		{"alert_fallback", renderAlertFallback(fxHostileNotice(), fxPortal, "msg_too_long"), []defender.Alert{fxHostileNotice()}},
+		{"alert_digest_chunk_fallback", renderDigestChunkFallback(hostile, 50, 300, "invalid_blocks"), hostile},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			checkGolden(t, tc.name, tc.msg)
+			checkNoMarkupFromData(t, tc.msg)
+			if n := textLen(tc.msg.Text); n > limitText || len(tc.msg.Blocks)+len(tc.msg.Attachments) > 0 {
+				t.Errorf("a fallback has %d characters, %d blocks, %d attachments", n, len(tc.msg.Blocks), len(tc.msg.Attachments))
+			}
+			for _, a := range tc.alerts {
+				if !strings.Contains(tc.msg.Text, "`"+a.ID+"`") {
+					t.Errorf("alert %s is not named", a.ID)
+				}
 			}
 		})
 	}

@@ -41,9 +41,9 @@ type slackPacer struct {
 	burst   int
 	sleep   func(ctx context.Context, d time.Duration) error
 	mu      sync.Mutex
-	limits  map[string]*rate.Limiter
-	waits   []time.Duration // every Retry-After obeyed, for status and tests
-	limited int64
+	limits  map[string]*rate.Limiter // one per channel posted to (the configured channels)
+	limited int64                    // 429s waited out, for status
+	last    time.Duration            // the last of those waits
 }
 
 func newSlackPacer(every rate.Limit, burst int, sleep func(context.Context, time.Duration) error) *slackPacer {
@@ -84,7 +84,7 @@ func (p *slackPacer) do(ctx context.Context, channel string, allowed func() bool
 		wait := max(rl.RetryAfter, minRetryAfter)
 		p.mu.Lock()
 		p.limited++
-		p.waits = append(p.waits, wait)
+		p.last = wait
 		p.mu.Unlock()
 		if err := p.sleep(ctx, wait); err != nil {
 			return err
@@ -92,22 +92,31 @@ func (p *slackPacer) do(ctx context.Context, channel string, allowed func() bool
 	}
 }
 
-// rateLimited returns how many 429s were waited out and the waits.
-func (p *slackPacer) rateLimited() (int64, []time.Duration) {
+// rateLimited returns how many 429s were waited out and the last wait.
+func (p *slackPacer) rateLimited() (int64, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.limited, slices.Clone(p.waits)
+	return p.limited, p.last
 }
 
-// permanentSlackErrors are answers after which trying again cannot help until something changes
-// (the configuration, the channel, the alert).
-func permanentSlackErrors() []string {
-	return []string{"channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "msg_blocks_too_long",
-		"invalid_blocks", "invalid_attachments", "no_text", "too_many_attachments", "restricted_action",
-		"restricted_action_read_only_channel", "restricted_action_thread_only_channel", "cannot_reply_to_message",
-		"invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "channel_is_archived",
-		"team_access_not_granted", "ekm_access_denied", "access_denied", "not_allowed_token_type",
-		"invalid_auth", "account_inactive", "token_revoked", "missing_scope"}
+// contentSlackErrors are answers about the message itself: the same message will always be
+// refused, but a smaller, plainer one is not (see renderAlertFallback).
+func contentSlackErrors() []string {
+	return []string{"msg_too_long", "msg_blocks_too_long", "invalid_blocks", "invalid_blocks_format",
+		"invalid_attachments", "no_text", "too_many_attachments", "invalid_metadata_format",
+		"invalid_metadata_schema", "metadata_too_large", "metadata_must_be_sent_from_app"}
+}
+
+// refusalSlackErrors are answers about where the bot posts or who it is: the channel (gone,
+// archived, the bot not in it, posting restricted) or the token (revoked, a scope missing, the
+// app uninstalled). Every message to the channel is refused the same way until an operator
+// fixes it, and then the same message goes through: nothing is dropped meanwhile.
+func refusalSlackErrors() []string {
+	return []string{"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
+		"restricted_action", "restricted_action_read_only_channel", "restricted_action_thread_only_channel",
+		"restricted_action_non_threadable_channel", "team_access_not_granted", "ekm_access_denied",
+		"access_denied", "not_allowed_token_type", "invalid_auth", "not_authed", "account_inactive",
+		"token_revoked", "token_expired", "missing_scope", "no_permission", "org_login_required"}
 }
 
 // slackCode returns Slack's error code for err, or "".
@@ -116,15 +125,36 @@ func slackCode(err error) string {
 	if errors.As(err, &se) {
 		return se.Err
 	}
-	if err != nil && slices.Contains(permanentSlackErrors(), err.Error()) {
+	var cr *channelRefused
+	if errors.As(err, &cr) {
+		return cr.code
+	}
+	if err != nil && (slices.Contains(contentSlackErrors(), err.Error()) || slices.Contains(refusalSlackErrors(), err.Error())) {
 		return err.Error()
 	}
 	return ""
 }
 
-// permanent reports whether err is a Slack answer that trying again will not change.
-func permanent(err error) bool {
-	return slices.Contains(permanentSlackErrors(), slackCode(err))
+// contentError reports whether Slack refused a message for what it holds.
+func contentError(err error) bool {
+	return slices.Contains(contentSlackErrors(), slackCode(err))
+}
+
+// refusal returns the code when Slack refused the channel or the bot's token, or "".
+func refusal(err error) string {
+	if c := slackCode(err); slices.Contains(refusalSlackErrors(), c) {
+		return c
+	}
+	return ""
+}
+
+// channelRefused is the error of a call not made because Slack refused the channel (or the
+// token) earlier in the same poll: the rest of the channel's work waits for the next poll
+// rather than being refused one message at a time.
+type channelRefused struct{ code string }
+
+func (e *channelRefused) Error() string {
+	return "Slack refused the channel earlier in this poll: " + e.code
 }
 
 // sleepCtx waits d or until ctx ends.

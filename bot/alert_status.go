@@ -48,8 +48,8 @@ func (p *Poller) status(ctx context.Context) (string, error) {
 	if !last.Watermark.IsZero() {
 		parts = append(parts, "done up to "+last.Watermark.UTC().Format("01-02 15:04:05 UTC"))
 	}
-	parts = append(parts, fmt.Sprintf("last: %d read, %d posted, %d digested, %d edited, %d muted, %d unrouted, %d refused, %d left",
-		last.Seen, last.Posted, last.Digested, last.Updated, last.Muted, last.Unrouted, last.Failed, last.Deferred))
+	parts = append(parts, fmt.Sprintf("last: %d read, %d posted, %d digested, %d edited, %d muted, %d unrouted, %d below min, %d refused, %d left, %d held",
+		last.Seen, last.Posted, last.Digested, last.Updated, last.Muted, last.Unrouted, last.Below, last.Failed, last.Deferred, last.Held))
 	budget := ""
 	if p.budget.perMin > 0 {
 		budget = fmt.Sprintf(", budget %d/min", p.budget.perMin)
@@ -62,6 +62,10 @@ func (p *Poller) status(ctx context.Context) (string, error) {
 	switch {
 	case last.Error != "":
 		return "", fmt.Errorf("last poll failed: %s; %s", commands.Plain(last.Error, 80), detail)
+	case last.Refused != "":
+		// Alerts wait (and the watermark with them) until someone fixes the channel or token.
+		return "", fmt.Errorf("Slack refuses alert posts (%s): %d wait until the bot is invited back or its token and scopes are fixed; %s",
+			commands.Plain(last.Refused, 100), last.Held, detail)
 	case now.Sub(last.LastOK) > 3*p.opts.Interval+p.opts.LockTTL:
 		return "", fmt.Errorf("no good poll for %s; %s", humanWait(now.Sub(last.LastOK)), detail)
 	}

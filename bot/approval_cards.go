@@ -67,6 +67,9 @@ func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response
 		if ap.State == commands.ApprovalApproved {
 			o := a.flow.Execute(ctx, ap.ID)
 			text = "Request " + ap.ID + ": the card could not be posted to the approval channel. " + resultLine(o.Approval)
+			if o.Changed {
+				a.ran(ctx, o.Approval)
+			}
 		} else {
 			a.flow.Abandon(ctx, ap.ID, "the approval card could not be posted")
 		}
@@ -96,6 +99,23 @@ func (a *Approvals) run(ctx context.Context, ap commands.Approval) {
 	}
 	a.show(ctx, o.Approval)
 	a.tell(ctx, o.Approval, resultLine(o.Approval))
+	a.ran(ctx, o.Approval)
+}
+
+// ran shows what running ap changed beyond its own card: a cancel of an action mdebot made
+// redraws the card of the request that made it and tells that request's requester.
+func (a *Approvals) ran(ctx context.Context, ap commands.Approval) {
+	if ap.Request.Verb != "cancel" || ap.Request.CancelOf == "" || ap.State != commands.ApprovalDone {
+		return
+	}
+	of, err := a.flow.Get(ctx, ap.Request.CancelOf)
+	if err != nil {
+		a.log.Warn("card of the cancelled action not redrawn", "request", ap.Request.CancelOf, "cancel", ap.ID, "err", err)
+		return
+	}
+	a.show(ctx, of)
+	b := &msgBuilder{}
+	a.tell(ctx, of, "The Defender action was cancelled by "+b.user(ap.Requester)+" (request "+ap.ID+"): "+commands.EscapeMrkdwn(ap.Request.Reason))
 }
 
 // show redraws a request's card, from the request as Redis has it now, so that a replica that

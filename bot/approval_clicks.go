@@ -48,6 +48,7 @@ func (a *Approvals) onApprove(ctx context.Context, cb slack.InteractionCallback,
 		if ex := a.flow.Execute(ctx, o.Approval.ID); ex.Changed {
 			a.show(ctx, ex.Approval)
 			a.tell(ctx, ex.Approval, "Approved by "+strings.Join(mentions(ex.Approval.Voters()), ", ")+". "+resultLine(ex.Approval))
+			a.ran(ctx, ex.Approval)
 		}
 	} else if o.Changed {
 		a.show(ctx, o.Approval)
@@ -65,7 +66,7 @@ func (a *Approvals) onDeny(ctx context.Context, cb slack.InteractionCallback, ac
 	a.openReason(ctx, cb, act, viewDeny, "Deny request", "Deny", "Why is it denied? The requester sees this.", false)
 }
 
-// onCancel opens the modal that asks why the Defender action is cancelled (optional).
+// onCancel opens the modal that asks why the Defender action should be cancelled (optional).
 func (a *Approvals) onCancel(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
 	a.openReason(ctx, cb, act, viewCancel, "Cancel action", "Cancel action", "Why cancel it? (optional)", true)
 }
@@ -112,7 +113,12 @@ func validateCancel(cb slack.InteractionCallback) map[string]string {
 	return nil
 }
 
+// reasonOf is the reason typed in a modal. A submission without state (Slack always sends one,
+// but nothing in a payload is taken on trust) has none.
 func reasonOf(cb slack.InteractionCallback) string {
+	if cb.View.State == nil {
+		return ""
+	}
 	if v, ok := cb.View.State.Values[blockReason][actionReason]; ok {
 		return strings.TrimSpace(v.Value)
 	}
@@ -135,14 +141,26 @@ func (a *Approvals) onDenySubmit(ctx context.Context, cb slack.InteractionCallba
 	}
 }
 
-// onCancelSubmit cancels the request's Defender action.
+// onCancelSubmit asks to cancel the Defender action of the card's request by running
+// `cancel <action id> <reason>` as the person who submitted the modal: the router checks their
+// role now, and the approval policy for cancel (raised by the protected-device rules of the
+// action's device) decides as for the typed command: "never" is refused, a number makes a request
+// with its own card, 0 cancels at once; every step is audited. Answers go to the person as
+// ephemeral messages in the card's channel (a modal has no response_url).
 func (a *Approvals) onCancelSubmit(ctx context.Context, cb slack.InteractionCallback) {
 	m := metaOf(cb)
-	o := a.flow.CancelAction(ctx, m.ID, cb.User.ID, reasonOf(cb), commands.CardRef{Channel: m.Channel, TS: m.TS})
-	a.after(ctx, cb.User.ID, m.Channel, o)
-	if o.Changed {
-		a.tell(ctx, o.Approval, "The Defender action was cancelled by "+(&msgBuilder{}).user(cb.User.ID)+": "+commands.EscapeMrkdwn(o.Approval.CancelReason))
+	action, refusal := a.flow.CancelTarget(ctx, m.ID, commands.CardRef{Channel: m.Channel, TS: m.TS})
+	if refusal != "" {
+		a.after(ctx, cb.User.ID, m.Channel, commands.Outcome{Refusal: refusal})
+		return
 	}
+	// quoteArg needs text that does not end with a backslash.
+	reason := strings.TrimRight(strings.Join(strings.Fields(reasonOf(cb)), " "), `\ `)
+	if reason == "" {
+		reason = commands.DefaultCancelReason
+	}
+	a.bot.runJob(ctx, job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: m.Channel,
+		Text: "cancel " + action + " " + quoteArg(reason)}, received: a.bot.opts.Now(), fromButton: true})
 }
 
 // after shows a modal's outcome: the card, and the refusal or note to the person (a modal has

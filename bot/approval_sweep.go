@@ -31,6 +31,7 @@ func (a *Approvals) Sweep(ctx context.Context) error {
 	for _, o := range resumed {
 		a.show(ctx, o.Approval)
 		a.tell(ctx, o.Approval, resultLine(o.Approval))
+		a.ran(ctx, o.Approval)
 	}
 	ids, err := a.flow.Followed(ctx)
 	errs = append(errs, err)

@@ -6,9 +6,12 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mdebot/mdebot/commands"
@@ -24,6 +27,7 @@ type acker interface {
 // slackAPI is the part of the Web API the replies use.
 type slackAPI interface {
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 }
 
@@ -38,6 +42,9 @@ type Options struct {
 	AckTimeout time.Duration
 	// DrainTimeout is how long shutdown waits for work in flight; default 25 s.
 	DrainTimeout time.Duration
+	// JobTimeout bounds one request, from the worker picking it up to the reply; default 5 min
+	// (a hunting query may run for minutes).
+	JobTimeout time.Duration
 	// HTTPClient posts to response URLs; default a client with a 10 s timeout.
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
@@ -57,6 +64,9 @@ type Bot struct {
 	replies chan struct{} // bounds the goroutines that tell users the bot is busy
 	buttons map[string]ButtonHandler
 	views   map[string]ViewHandler
+	// active counts busy workers; lastStart is when a worker last picked up a job (UnixNano).
+	active    atomic.Int32
+	lastStart atomic.Int64
 	// approvals posts the cards of new requests (NewApprovals sets it).
 	approvals *Approvals
 }
@@ -74,6 +84,9 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 	}
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 25 * time.Second
+	}
+	if opts.JobTimeout <= 0 {
+		opts.JobTimeout = 5 * time.Minute
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -109,7 +122,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	for range b.opts.Workers {
 		wg.Go(func() {
 			for j := range b.jobs {
-				b.runJob(workCtx, j)
+				b.work(workCtx, j)
 			}
 		})
 	}
@@ -127,6 +140,32 @@ func (b *Bot) Run(ctx context.Context) error {
 	return err
 }
 
+// work runs one job with a deadline, counts the busy workers, and survives a panic in it: the
+// request is logged with its reference and the rest of the bot goes on.
+func (b *Bot) work(ctx context.Context, j job) {
+	b.active.Add(1)
+	b.lastStart.Store(b.opts.Now().UnixNano())
+	defer b.active.Add(-1)
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("request panicked", "ref", j.req.Ref, "user", j.req.UserID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, b.opts.JobTimeout)
+	defer cancel()
+	b.runJob(ctx, j)
+}
+
+// Stalled reports whether every worker has been busy, with requests waiting, for longer than max:
+// the bot is up but answers nobody, which readiness should show.
+func (b *Bot) Stalled(max time.Duration) bool {
+	if int(b.active.Load()) < b.opts.Workers || len(b.jobs) == 0 {
+		return false
+	}
+	last := time.Unix(0, b.lastStart.Load())
+	return b.opts.Now().Sub(last) > max
+}
+
 // loop drains the events channel. It never waits for a worker.
 func (b *Bot) loop(ctx context.Context) error {
 	for {
@@ -137,9 +176,20 @@ func (b *Bot) loop(ctx context.Context) error {
 			if !ok {
 				return errors.New("bot: the socket-mode event stream closed")
 			}
-			b.dispatch(ctx, evt)
+			b.safeDispatch(ctx, evt)
 		}
 	}
+}
+
+// safeDispatch handles one event and survives a panic in doing so, so that no payload can stop
+// the event loop.
+func (b *Bot) safeDispatch(ctx context.Context, evt socketmode.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("event handling panicked", "type", string(evt.Type), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	b.dispatch(ctx, evt)
 }
 
 // enqueue hands a job to the workers without blocking; false means the queue is full.

@@ -52,6 +52,12 @@ func (f *fakeAPI) PostEphemeralContext(_ context.Context, channel, user string, 
 	return "1.1", nil
 }
 
+func (f *fakeAPI) OpenConversationContext(_ context.Context, p *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
+	ch := &slack.Channel{}
+	ch.ID = "D" + p.Users[0]
+	return ch, false, false, nil
+}
+
 func (f *fakeAPI) UploadFileContext(_ context.Context, p slack.UploadFileParameters) (*slack.FileSummary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -411,7 +417,7 @@ func TestHuntFileAttachedOnlyWhenCut(t *testing.T) {
 	h.post()
 	h.api.mu.Lock()
 	defer h.api.mu.Unlock()
-	if len(h.api.uploads) != 1 || h.api.uploads[0].Filename != "hunt.csv" || h.api.uploads[0].Channel != "C1" {
+	if len(h.api.uploads) != 1 || h.api.uploads[0].Filename != "hunt.csv" || h.api.uploads[0].Channel != "DU1" {
 		t.Fatalf("uploads = %+v", h.api.uploads)
 	}
 }
@@ -458,4 +464,67 @@ func TestRegisteredButtonAndViewHandlers(t *testing.T) {
 	if got := <-submits; got != "U6" {
 		t.Fatalf("submit = %q", got)
 	}
+}
+
+// A panic in a request is logged and contained; the bot goes on answering.
+func TestPanicInRequestIsContained(t *testing.T) {
+	t.Parallel()
+	boom := &commands.Verb{Name: "boom", Role: commands.Viewer, Run: func(context.Context, *commands.Call) (commands.Response, error) {
+		panic("kaboom")
+	}}
+	h := newHarness(t, Options{Workers: 1}, boom, echoVerb())
+	h.slash("E1", "U1", "boom")
+	h.ack()
+	h.slash("E2", "U1", "echo still here")
+	h.ack()
+	if p := h.post(); p.path != "/r/E2" || !strings.Contains(p.msg.Text, "still here") {
+		t.Fatalf("reply after a panic = %+v", p)
+	}
+}
+
+// A panic while handling an event does not stop the event loop.
+func TestPanicInEventLoopIsContained(t *testing.T) {
+	t.Parallel()
+	h := newHarnessWith(t, Options{}, func(b *Bot) {
+		b.HandleView("bad", ViewHandler{Validate: func(slack.InteractionCallback) map[string]string { panic("validator") }})
+	}, echoVerb())
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission}
+	cb.View.CallbackID = "bad"
+	h.events <- socketmode.Event{Type: socketmode.EventTypeInteractive, Data: cb, Request: &socketmode.Request{EnvelopeID: "E0"}}
+	h.slash("E1", "U1", "echo alive")
+	for {
+		if a := h.ack(); a.envelope == "E1" {
+			break
+		}
+	}
+	if p := h.post(); !strings.Contains(p.msg.Text, "alive") {
+		t.Fatalf("reply = %+v", p)
+	}
+}
+
+func TestStalledWhenEveryWorkerIsStuck(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	started, release := make(chan struct{}, 10), make(chan struct{})
+	var bot *Bot
+	h := newHarnessWith(t, Options{Workers: 1, Now: clock}, func(b *Bot) { bot = b }, blockingVerb(started, release))
+	h.slash("E1", "U1", "slow")
+	h.ack()
+	<-started
+	h.slash("E2", "U1", "slow")
+	h.ack()
+	if bot.Stalled(time.Minute) {
+		t.Error("stalled at once")
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	if !bot.Stalled(time.Minute) {
+		t.Error("not stalled after two minutes with the only worker stuck and a request waiting")
+	}
+	close(release)
+	h.post()
+	h.post()
 }

@@ -15,11 +15,16 @@ func (b *msgBuilder) preview(v commands.ApprovalView) {
 		b.indicatorPreview(r)
 	case r.Action != nil:
 		a := r.Action
+		madeBy := ""
+		if r.CancelOf != "" {
+			madeBy = b.code(r.CancelOf, 30)
+		}
 		b.fields(
 			field{"Action to cancel", b.or(b.inline(string(a.Type), 60)) + " " + b.code(a.ID, 60)},
 			field{"Status", b.actionEmoji(a.Status) + " " + b.or(b.inline(string(a.Status), 30))},
 			field{"Device", b.or(b.link(b.portalURL(v.PortalURL, "machines", a.MachineID), a.ComputerDNSName, 200))},
 			field{"Created", b.when(a.CreationDateTimeUTC.Time)},
+			field{"Made by request", madeBy},
 		)
 	case r.Alert != nil:
 		al := r.Alert

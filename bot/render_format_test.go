@@ -135,7 +135,7 @@ func TestRenderHuntSaysWhatWasCut(t *testing.T) {
 		}
 		msg := render(fx.resp, renderNow())
 		text := goldenText(t, msg)
-		if !strings.Contains(text, " of 10,000 rows shown.") || !strings.Contains(text, "The full result is attached as CSV.") || !msg.cut {
+		if !strings.Contains(text, " of 10,000 rows shown.") || !strings.Contains(text, "The full result is sent to you as a CSV file in a direct message.") || !msg.cut {
 			t.Errorf("no cut note in %s", text)
 		}
 		var table string

@@ -56,7 +56,7 @@ func (b *msgBuilder) hunt(v commands.HuntView, attached bool) string {
 	}
 	switch {
 	case b.cut && attached:
-		notes = append(notes, "The full result is attached as CSV.")
+		notes = append(notes, "The full result is sent to you as a CSV file in a direct message.")
 	case b.cut:
 		notes = append(notes, "Narrow the query to see the rest.")
 	}

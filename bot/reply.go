@@ -59,22 +59,26 @@ func (b *Bot) postResponse(ctx context.Context, j job, msg rendered, inChannel b
 	}
 }
 
-// upload attaches a file to the channel the request came from and returns a note for the reply
-// when it could not.
+// upload sends a file to the requester in a direct message, never to the channel: a hunting
+// result may hold data the channel's other members (guests included) should not see. It returns
+// a note for the reply when it could not.
 func (b *Bot) upload(ctx context.Context, j job, f *commands.File) string {
-	_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
-		Reader:         bytes.NewReader(f.Content),
-		FileSize:       len(f.Content),
-		Filename:       f.Name,
-		Title:          f.Title,
-		Channel:        j.req.ChannelID,
-		InitialComment: fmt.Sprintf("Full result of a hunting query (ref %s).", j.req.Ref),
-	})
+	im, _, _, err := b.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{j.req.UserID}})
+	if err == nil {
+		_, err = b.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader:         bytes.NewReader(f.Content),
+			FileSize:       len(f.Content),
+			Filename:       f.Name,
+			Title:          f.Title,
+			Channel:        im.ID,
+			InitialComment: fmt.Sprintf("Full result of your hunting query (ref %s).", j.req.Ref),
+		})
+	}
 	if err == nil {
 		return ""
 	}
-	b.log.Warn("file upload failed", "ref", j.req.Ref, "channel", j.req.ChannelID, "err", err)
-	return "The full result could not be attached here (is the bot a member of this channel?). (ref " + j.req.Ref + ")"
+	b.log.Warn("file upload failed", "ref", j.req.Ref, "user", j.req.UserID, "err", err)
+	return "The full result could not be sent to you in a direct message. (ref " + j.req.Ref + ")"
 }
 
 // redactURLError keeps a response URL (a bearer capability) out of logs.

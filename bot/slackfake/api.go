@@ -62,6 +62,8 @@ func (f *Fake) route(method string) (apiHandler, tokenKind, bool) {
 		return f.usergroupsUsersList, botToken, true
 	case "users.info":
 		return f.usersInfo, botToken, true
+	case "conversations.open":
+		return f.conversationsOpen, botToken, true
 	case "conversations.info":
 		return f.conversationsInfo, botToken, true
 	case "conversations.history":

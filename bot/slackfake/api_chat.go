@@ -64,15 +64,20 @@ func (f *Fake) chatPostMessage(req *apiRequest) (map[string]any, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := &Message{Channel: ch, TS: f.nextTSLocked(), ThreadTS: req.get("thread_ts"), Text: c.text, Blocks: c.blocks, Attachments: c.attachments, Metadata: meta}
+	m.Broadcast = m.ThreadTS != "" && req.flag("reply_broadcast")
 	f.addMessageLocked(m, "chat.postMessage", req.flag("link_names"))
 	f.notifyLocked()
 	return map[string]any{"channel": ch, "ts": m.TS, "message": f.messageObject(m)}, nil
 }
 
-// chatUpdate edits a message: text and blocks are replaced when given,
-// blocks are kept when the call leaves them out, as Slack does.
+// chatUpdate edits a message: text, blocks, attachments and metadata are
+// replaced when given, and kept when the call leaves them out, as Slack does.
 func (f *Fake) chatUpdate(req *apiRequest) (map[string]any, error) {
 	c, err := readContent(req)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := readMetadata(req)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +95,9 @@ func (f *Fake) chatUpdate(req *apiRequest) (map[string]any, error) {
 	}
 	if req.has("attachments") {
 		m.Attachments = c.attachments
+	}
+	if meta != nil {
+		m.Metadata = meta
 	}
 	if m.Text == "" && m.Blocks == nil && m.Attachments == nil {
 		return nil, slackError("no_text")
@@ -175,6 +183,9 @@ func (f *Fake) messageObject(m *Message) map[string]any {
 	}
 	if m.ThreadTS != "" {
 		out["thread_ts"] = m.ThreadTS
+	}
+	if m.Broadcast {
+		out["subtype"] = "thread_broadcast"
 	}
 	if m.Blocks != nil {
 		out["blocks"] = m.Blocks

@@ -30,7 +30,8 @@ func readMetadata(req *apiRequest) (json.RawMessage, error) {
 }
 
 // conversationsHistory lists a channel's top-level messages (thread replies are not part of a
-// channel's history), newest first, between oldest and latest, a page at a time.
+// channel's history, except those also sent to the channel with reply_broadcast), newest first,
+// between oldest and latest, a page at a time.
 func (f *Fake) conversationsHistory(req *apiRequest) (map[string]any, error) {
 	ch := req.get("channel")
 	if ch == "" {
@@ -40,7 +41,7 @@ func (f *Fake) conversationsHistory(req *apiRequest) (map[string]any, error) {
 	defer f.mu.Unlock()
 	var list []*Message
 	for _, m := range f.rec.messages {
-		if m.Channel == ch && !m.Deleted && (m.ThreadTS == "" || m.ThreadTS == m.TS) {
+		if m.Channel == ch && !m.Deleted && (m.ThreadTS == "" || m.ThreadTS == m.TS || m.Broadcast) {
 			list = append(list, m)
 		}
 	}

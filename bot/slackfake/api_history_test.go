@@ -78,3 +78,51 @@ func join(xs []string) string {
 	}
 	return out
 }
+
+// A reply sent with reply_broadcast is recorded as such, is part of the channel's history too
+// (with its thread and subtype), and chat.update replaces the metadata it is given.
+func TestBroadcastReplyAndMetadataUpdate(t *testing.T) {
+	t.Parallel()
+	f, api := newAPI(t)
+	ctx := waitCtx(t)
+	meta := func(id string) slack.MsgOption {
+		return slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "test_event", EventPayload: map[string]any{"id": id}})
+	}
+	_, parent, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("parent", false), meta("p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("quiet", false), slack.MsgOptionTS(parent)); err != nil {
+		t.Fatal(err)
+	}
+	_, loud, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("loud", false), slack.MsgOptionTS(parent), slack.MsgOptionBroadcast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: "C1", IncludeAllMetadata: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range h.Messages {
+		got = append(got, m.Text+"/"+m.ThreadTimestamp+"/"+m.SubType)
+	}
+	if want := "loud/" + parent + "/thread_broadcast parent//"; join(got) != want {
+		t.Errorf("history = %q, want %q", join(got), want)
+	}
+	for _, m := range f.Snapshot().Messages {
+		if m.Broadcast != (m.TS == loud) {
+			t.Errorf("message %q: Broadcast = %v", m.Text, m.Broadcast)
+		}
+	}
+	if _, _, _, err := api.UpdateMessageContext(ctx, "C1", parent, slack.MsgOptionText("parent v2", false), meta("p2")); err != nil {
+		t.Fatal(err)
+	}
+	h, err = api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: "C1", IncludeAllMetadata: true, Oldest: "1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := h.Messages[len(h.Messages)-1]; last.Text != "parent v2" || last.Metadata.EventPayload["id"] != "p2" {
+		t.Errorf("after chat.update: %q %+v", last.Text, last.Metadata)
+	}
+}

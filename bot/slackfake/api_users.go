@@ -125,6 +125,22 @@ func (f *Fake) conversationsInfo(req *apiRequest) (map[string]any, error) {
 	}}, nil
 }
 
+// conversationsOpen opens (or finds) the direct message with one user: its id is "D" followed by
+// the user id without its first letter, stable per user.
+func (f *Fake) conversationsOpen(req *apiRequest) (map[string]any, error) {
+	users := strings.Split(req.get("users"), ",")
+	if len(users) != 1 || len(users[0]) < 2 || !strings.ContainsRune("UW", rune(users[0][0])) {
+		return nil, slackError("user_not_found")
+	}
+	id := "D" + users[0][1:]
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.chans[id]; !ok {
+		f.chans[id] = Channel{ID: id, IsIM: true}
+	}
+	return map[string]any{"channel": map[string]any{"id": id, "is_im": true, "user": users[0]}}, nil
+}
+
 // userNameLocked returns the handle of a user; f.mu must be held.
 func (f *Fake) userNameLocked(id string) string {
 	return cmp.Or(f.users[id].Name, strings.ToLower(id))

@@ -13,10 +13,11 @@ type Message struct {
 	Channel     string
 	TS          string
 	ThreadTS    string          // parent ts for a thread reply, "" otherwise
+	Broadcast   bool            // a thread reply also shown in the channel (reply_broadcast)
 	Text        string          // current text
 	Blocks      json.RawMessage // current blocks JSON array, nil when none
 	Attachments json.RawMessage // current attachments JSON array, nil when none
-	Metadata    json.RawMessage // metadata given to chat.postMessage, nil when none
+	Metadata    json.RawMessage // metadata given to chat.postMessage (or a later chat.update), nil when none
 	Deleted     bool            // chat.delete or delete_original happened
 	History     []Revision      // every version, oldest first; the last one is current
 }
