@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,8 @@ type seams struct {
 	transport policy.Transporter
 	// limits replaces MDE's documented rate limits (load tests against a fake).
 	limits defender.Limits
+	// slackTimeout replaces the timeout of one Slack Web API call.
+	slackTimeout time.Duration
 	// approvals are the approval workflow's seams: its clock, its sweeper, a shared Redis.
 	approvals approvalSeams
 }
@@ -91,6 +94,9 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionAppLevelToken(cfg.SlackAppToken),
 		slack.OptionLog(slog.NewLogLogger(log.With("component", "slack-go").Handler(), slog.LevelDebug)),
+		// A Web API call that never answers must not hold a worker forever (slack-go's default
+		// client has no timeout). The retry option goes after the client, which it wraps.
+		slack.OptionHTTPClient(&http.Client{Timeout: cmp.Or(sm.slackTimeout, slackCallTimeout)}),
 		slack.OptionRetry(3),
 	)
 	a.socket = socketmode.New(a.slack)
@@ -113,10 +119,25 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	}
 	a.cleanup = append(a.cleanup, func() { _ = a.httpLn.Close() })
 	a.http = &http.Server{
-		Handler:           bot.HealthHandler(a.health, map[string]func(context.Context) error{"redis": a.store.Ping}),
+		Handler: bot.HealthHandler(a.health, map[string]func(context.Context) error{
+			"redis":   a.store.Ping,
+			"workers": a.workersMoving,
+		}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	return a, nil
+}
+
+// slackCallTimeout bounds one Slack Web API call.
+const slackCallTimeout = 15 * time.Second
+
+// workersMoving fails readiness when every worker has been stuck for minutes with requests
+// waiting: the replica is connected but answers nobody.
+func (a *app) workersMoving(context.Context) error {
+	if a.bot.Stalled(2 * time.Minute) {
+		return errors.New("every worker has been busy for minutes with requests waiting")
+	}
+	return nil
 }
 
 // openRedis connects to REDIS_URL, or starts the embedded store when it is unset.

@@ -131,18 +131,27 @@ func TestApprovalDenyExpireCancel(t *testing.T) {
 		t.Errorf("%d isolate calls, want only the portal's", n)
 	}
 
+	// Cancel from the card asks for an approval by default, like the slash command: the cancel
+	// gets its own card, and only the approval sends it to Defender.
 	c := s.request(t, resp, "isolate laptop-bob.contoso.com beacon")
 	s.click(t, lead, c, "mde_approve", "")
 	s.waitCard(t, c, `"Cancel"`)
-	before := len(s.slack.Views())
-	s.click(t, resp, c, "mde_cancel", "")
-	snap := s.wait(t, "the Cancel modal", func(sn *slackfake.Snapshot) bool { return len(sn.Views) > before })
-	v := snap.Views[len(snap.Views)-1]
-	if _, err := s.slack.ViewSubmission(t.Context(), slackfake.ViewSubmission{UserID: resp, ViewID: v.ID,
-		Values: map[string]map[string]slackfake.InputValue{"reason": {"reason": {Value: "wrong device"}}}}); err != nil {
-		t.Fatal(err)
+	answer := s.cancelFromCard(t, resp, c, "wrong device")
+	id := requestID.FindString(answer)
+	if id == "" || id == c.id || !strings.Contains(answer, "is waiting for an approver other than you") {
+		t.Fatalf("answer to the cancel: %q", answer)
 	}
+	snap := s.wait(t, "the card of the cancel", func(sn *slackfake.Snapshot) bool { return s.findCard(sn, id) != "" })
+	cc := card{id: id, ts: s.findCard(snap, id)}
+	if text := s.cardText(cc); !strings.Contains(text, c.id) || !strings.Contains(text, "Action to cancel") {
+		t.Errorf("card of the cancel: %s", text)
+	}
+	if n := len(s.actionPosts("/cancel")); n != 0 {
+		t.Fatalf("%d cancel calls before the approval", n)
+	}
+	s.click(t, lead, cc, "mde_approve", "")
 	s.waitCard(t, c, "Cancelled")
+	s.waitThread(t, c, "The Defender action was cancelled by <@U0RESP> (request "+id+"): wrong device")
 	if n := len(s.actionPosts("/cancel")); n != 1 {
 		t.Errorf("%d cancel calls, want 1", n)
 	}

@@ -15,9 +15,12 @@ import (
 
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
+	"github.com/mdebot/mdebot/store"
 )
 
-// checker collects problems. Messages take only constants and positions as arguments.
+// checker collects problems. Messages take only constants and positions as arguments, and the
+// REDIS_URL parser's own messages, which may name an option or a part of the path but never hold
+// a password.
 type checker struct{ problems []Problem }
 
 func (ck *checker) add(name, format string, args ...any) {
@@ -200,17 +203,20 @@ func checkService(ck *checker, c *Config) {
 	if !isToken(c.RedisPrefix, "_.:-") {
 		ck.add("MDEBOT_REDIS_PREFIX", "may contain only letters, digits and _ . : -")
 	}
-	if c.RedisURL == "" {
+	checkRedisURL(ck, c.RedisURL)
+}
+
+// checkRedisURL checks an optional REDIS_URL with the parser store.Open uses, so that every form
+// it takes (one node, TLS, Sentinel, Cluster host lists) is accepted here and nothing else is.
+// The store's messages never contain a password.
+func checkRedisURL(ck *checker, raw string) {
+	if raw == "" {
 		return
 	}
-	u, err := url.Parse(c.RedisURL)
-	switch {
-	case err != nil:
-		ck.add("REDIS_URL", "is not a valid URL (percent-encode special characters in the password)")
-	case u.Scheme != "redis" && u.Scheme != "rediss":
-		ck.add("REDIS_URL", "must start with redis:// or rediss://")
-	case u.Hostname() == "":
-		ck.add("REDIS_URL", "must include a host (percent-encode special characters in the password)")
+	if err := store.ValidateURL(raw); err != nil {
+		detail := strings.TrimPrefix(err.Error(), store.ErrInvalidURL.Error()+": ")
+		ck.add("REDIS_URL", "is not a usable Redis URL: %s (the forms are redis://host:6379/0, rediss://..., "+
+			"redis+sentinel://s1,s2/master and redis://host1,host2 for Cluster)", detail)
 	}
 }
 

@@ -93,7 +93,7 @@ func (c Config) settings() [][2]string {
 		{"MDEBOT_VIEWERS", or(strings.Join(c.Viewers, ","), " (every workspace member)")},
 		{"MDEBOT_APPROVAL_TTL", shortDuration(c.ApprovalTTL)},
 		{"MDEBOT_APPROVALS_REQUIRED", strconv.Itoa(c.ApprovalsRequired)},
-		{"MDEBOT_APPROVAL_POLICY", or(c.RawApprovalPolicy, " (scan, cancel and alert updates need no approval)")},
+		{"MDEBOT_APPROVAL_POLICY", or(c.RawApprovalPolicy, " (scan and alert updates need no approval, the rest MDEBOT_APPROVALS_REQUIRED)")},
 		{"MDEBOT_PROTECTED", or(c.RawProtected, " (no protected devices)")},
 		{"MDEBOT_AUDIT_CHANNEL", or(c.AuditChannel, " (Redis stream only)")},
 		{"MDEBOT_HTTP_ADDR", c.HTTPAddr},
@@ -103,17 +103,28 @@ func (c Config) settings() [][2]string {
 }
 
 // displayURL shows a URL with its user info replaced and credential-like query values hidden;
-// anything it cannot parse as a URL with a host is shown only as set.
+// anything it cannot parse as a URL with a host is shown only as set. The authority is cut by
+// hand, as store.ValidateURL does, because net/url takes one host and REDIS_URL can name several
+// (Sentinel, Cluster).
 func displayURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "set (not a valid URL)"
+	scheme, after, ok := strings.Cut(raw, "://")
+	end := strings.IndexAny(after, "/?#")
+	if end < 0 {
+		end = len(after)
 	}
-	if u.User != nil {
-		u.User = url.User("xxxxx")
+	authority, rest := after[:end], after[end:]
+	userinfo := ""
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, authority = "xxxxx@", authority[i+1:]
+	}
+	// The rest is parsed under a stand-in authority; an "@" in it is a password with an
+	// unencoded / ? or #, which must not be shown.
+	u, err := url.Parse("x://h" + rest)
+	if !ok || scheme == "" || authority == "" || err != nil || strings.Contains(rest, "@") {
+		return "set (not a valid URL)"
 	}
 	q := u.Query()
 	for k := range q {
@@ -122,7 +133,7 @@ func displayURL(raw string) string {
 		}
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = q.Encode(), "", ""
-	return u.String()
+	return scheme + "://" + userinfo + authority + strings.TrimPrefix(u.String(), "x://h")
 }
 
 // sensitiveKey reports whether a query parameter name suggests a credential.

@@ -147,7 +147,7 @@ MDEBOT_APPROVERS=unset (nobody)
 MDEBOT_VIEWERS=unset (every workspace member)
 MDEBOT_APPROVAL_TTL=30m
 MDEBOT_APPROVALS_REQUIRED=1
-MDEBOT_APPROVAL_POLICY=unset (scan, cancel and alert updates need no approval)
+MDEBOT_APPROVAL_POLICY=unset (scan and alert updates need no approval, the rest MDEBOT_APPROVALS_REQUIRED)
 MDEBOT_PROTECTED=unset (no protected devices)
 MDEBOT_AUDIT_CHANNEL=unset (Redis stream only)
 MDEBOT_HTTP_ADDR=:8080
@@ -183,7 +183,7 @@ func TestLoadConfigNormalises(t *testing.T) {
 		"MDEBOT_APPROVALS_REQUIRED":  "2",
 		"MDEBOT_LOG_LEVEL":           "WARN",
 		"MDEBOT_LOG_FORMAT":          "Text",
-		"REDIS_URL":                  "rediss://default:pw@redis.internal:6380/2?master_name=mdebot&addr=redis-2:26379",
+		"REDIS_URL":                  "rediss+sentinel://default:pw@redis.internal:26380,redis-2/mdebot/2?sentinel_password=spw",
 	}))
 	type view struct {
 		BotToken, SlackAPIURL, Cloud, Authority, DefenderURL, Scope, Severity, Level, Format string
@@ -204,7 +204,7 @@ func TestLoadConfigNormalises(t *testing.T) {
 	if got := cfg.SlogLevel().String(); got != "WARN" {
 		t.Errorf("SlogLevel = %s, want WARN", got)
 	}
-	if r := cfg.Redacted(); !strings.Contains(r, "REDIS_URL=rediss://xxxxx@redis.internal:6380/2?addr=redis-2%3A26379&master_name=mdebot\n") {
+	if r := cfg.Redacted(); !strings.Contains(r, "REDIS_URL=rediss+sentinel://xxxxx@redis.internal:26380,redis-2/mdebot/2?sentinel_password=xxxxx\n") {
 		t.Errorf("Redacted REDIS_URL line not as expected:\n%s", r)
 	}
 }
@@ -369,7 +369,7 @@ func TestLoadConfigManyProblems(t *testing.T) {
 	}
 	want := []string{
 		"AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TENANT_ID",
-		"MDEBOT_ALERT_POLL_INTERVAL", "MDEBOT_APPROVAL_CHANNEL", "MDEBOT_CLOUD", "MDEBOT_LOG_FORMAT",
+		"MDEBOT_ALERT_POLL_INTERVAL", "MDEBOT_APPROVAL_CHANNEL", "MDEBOT_APPROVERS", "MDEBOT_CLOUD", "MDEBOT_LOG_FORMAT",
 		"MDEBOT_RESPONDERS", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
 	}
 	if diff := cmp.Diff(want, vars); diff != "" {
@@ -452,9 +452,12 @@ func TestLoadConfigEachProblem(t *testing.T) {
 		{"defender url http", map[string]string{"MDEBOT_DEFENDER_URL": "http://api.security.microsoft.com"}, Problem{"MDEBOT_DEFENDER_URL", "starting with https://"}},
 		{"scope without .default", map[string]string{"MDEBOT_DEFENDER_SCOPE": "https://api.securitycenter.microsoft.com"}, Problem{"MDEBOT_DEFENDER_SCOPE", "ending in /.default"}},
 		{"two scopes", map[string]string{"MDEBOT_DEFENDER_SCOPE": "openid https://api.securitycenter.microsoft.com/.default"}, Problem{"MDEBOT_DEFENDER_SCOPE", "one scope"}},
-		{"redis scheme", map[string]string{"REDIS_URL": "http://redis:6379"}, Problem{"REDIS_URL", "redis:// or rediss://"}},
-		{"redis no host", map[string]string{"REDIS_URL": "redis:///0"}, Problem{"REDIS_URL", "must include a host"}},
-		{"redis bad port", map[string]string{"REDIS_URL": "redis://redis:port"}, Problem{"REDIS_URL", "not a valid URL"}},
+		{"redis scheme", map[string]string{"REDIS_URL": "http://redis:6379"}, Problem{"REDIS_URL", "unsupported scheme (want redis, rediss, redis+sentinel or rediss+sentinel)"}},
+		{"redis no host", map[string]string{"REDIS_URL": "redis:///0"}, Problem{"REDIS_URL", "empty host"}},
+		{"redis bad port", map[string]string{"REDIS_URL": "redis://redis:port"}, Problem{"REDIS_URL", "malformed"}},
+		{"redis sentinel without master", map[string]string{"REDIS_URL": "redis+sentinel://s1,s2"}, Problem{"REDIS_URL", "needs the path /mastername"}},
+		{"redis cluster bad host", map[string]string{"REDIS_URL": "redis://a,b:99999"}, Problem{"REDIS_URL", "host 2 of 2 needs a name and a port"}},
+		{"redis unknown option", map[string]string{"REDIS_URL": "redis://cache?master_name=m"}, Problem{"REDIS_URL", "unexpected option"}},
 		{"redis prefix", map[string]string{"MDEBOT_REDIS_PREFIX": "{mdebot}"}, Problem{"MDEBOT_REDIS_PREFIX", "letters, digits"}},
 		{"alert channel name", map[string]string{"MDEBOT_ALERT_CHANNEL": "#soc"}, Problem{"MDEBOT_ALERT_CHANNEL", "channel ID (C…, G… or D…"}},
 		{"alert channel lower case", map[string]string{"MDEBOT_ALERT_CHANNEL": "c0123abc"}, Problem{"MDEBOT_ALERT_CHANNEL", "channel ID"}},
@@ -464,9 +467,9 @@ func TestLoadConfigEachProblem(t *testing.T) {
 		{"poll too short", map[string]string{"MDEBOT_ALERT_POLL_INTERVAL": "4s"}, Problem{"MDEBOT_ALERT_POLL_INTERVAL", "at least 5s"}},
 		{"lookback too long", map[string]string{"MDEBOT_ALERT_LOOKBACK": "721h"}, Problem{"MDEBOT_ALERT_LOOKBACK", "at most 720h"}},
 		{"lookback negative", map[string]string{"MDEBOT_ALERT_LOOKBACK": "-1h"}, Problem{"MDEBOT_ALERT_LOOKBACK", "must not be negative"}},
-		{"approval channel needed", map[string]string{"MDEBOT_RESPONDERS": "U1"}, Problem{"MDEBOT_APPROVAL_CHANNEL", "required when MDEBOT_RESPONDERS is set"}},
+		{"approval channel needed", map[string]string{"MDEBOT_RESPONDERS": "U1", "MDEBOT_APPROVERS": "U2"}, Problem{"MDEBOT_APPROVAL_CHANNEL", "required when MDEBOT_RESPONDERS is set"}},
 		{"approval channel name", map[string]string{"MDEBOT_APPROVAL_CHANNEL": "approvals"}, Problem{"MDEBOT_APPROVAL_CHANNEL", "channel ID"}},
-		{"responders one bad", map[string]string{"MDEBOT_RESPONDERS": "U1,@alice,S2", "MDEBOT_APPROVAL_CHANNEL": "C1"}, Problem{"MDEBOT_RESPONDERS", "entry 2 of 3 is not a Slack user ID"}},
+		{"responders one bad", map[string]string{"MDEBOT_RESPONDERS": "U1,@alice,S2", "MDEBOT_APPROVERS": "U2", "MDEBOT_APPROVAL_CHANNEL": "C1"}, Problem{"MDEBOT_RESPONDERS", "entry 2 of 3 is not a Slack user ID"}},
 		{"approvers two bad", map[string]string{"MDEBOT_APPROVERS": "C1,U1,u2"}, Problem{"MDEBOT_APPROVERS", "entries 1, 3 of 3 are not Slack user IDs"}},
 		{"viewers bad", map[string]string{"MDEBOT_VIEWERS": "<@U123>"}, Problem{"MDEBOT_VIEWERS", "entry 1 of 1"}},
 		{"ttl too short", map[string]string{"MDEBOT_APPROVAL_TTL": "59s"}, Problem{"MDEBOT_APPROVAL_TTL", "at least 1m"}},
@@ -540,6 +543,9 @@ func TestNoSecretInOutput(t *testing.T) {
 		{"REDIS_URL": "redis://:pa#" + s + "@redis:6379"},
 		{"REDIS_URL": "redis://:pa ss" + s + "@redis:6379"},
 		{"REDIS_URL": "redis:" + s + "@redis"},
+		{"REDIS_URL": "redis://:" + s},
+		{"REDIS_URL": "redis+sentinel://s1,u:" + s + "/m"},
+		{"REDIS_URL": "redis://:" + s + "@redis:26379?master_name=m&sentinel_password=" + s + "&Password=" + s},
 		{"MDEBOT_RESPONDERS": "xoxb-" + s, "MDEBOT_APPROVERS": "U1," + s, "MDEBOT_VIEWERS": s},
 		{"MDEBOT_ALERT_CHANNEL": s, "MDEBOT_APPROVAL_CHANNEL": s, "MDEBOT_AUDIT_CHANNEL": "xoxb-" + s},
 		{"MDEBOT_CLOUD": s, "MDEBOT_ALERT_MIN_SEVERITY": s, "MDEBOT_LOG_LEVEL": s, "MDEBOT_LOG_FORMAT": s},
@@ -562,7 +568,8 @@ func TestNoSecretInOutput(t *testing.T) {
 		{"AZURE_CLIENT_SECRET": "<unset>", "AZURE_CLIENT_CERTIFICATE_PATH": cert, "AZURE_CLIENT_CERTIFICATE_PASSWORD": s},
 		{"REDIS_URL": "rediss://default:" + s + "@redis:6380/0"},
 		{"REDIS_URL": "redis://" + s + "@redis:6379"},
-		{"REDIS_URL": "redis://:" + s + "@redis:26379?master_name=m&sentinel_password=" + s + "&Password=" + s},
+		{"REDIS_URL": "redis+sentinel://:" + s + "@s1:26379,s2/m?sentinel_password=" + s},
+		{"REDIS_URL": "redis://:" + s + "@a:7000,b:7001"},
 	}
 	for i, env := range good {
 		cfg := mustLoad(t, with(env))
@@ -583,6 +590,26 @@ func TestNoSecretInOutput(t *testing.T) {
 			if strings.Contains(out, s) || strings.Contains(strings.ToUpper(out), strings.ToUpper(hex.EncodeToString([]byte(s)))) {
 				t.Errorf("good config %d: %s shows a secret:\n%s", i, name, out)
 			}
+		}
+	}
+}
+
+// TestRedisURLForms guarantees that every REDIS_URL form README.md and store.Open document (one
+// node, TLS, Sentinel with a host list, Cluster with a host list) passes the configuration check,
+// which uses the store's own parser.
+func TestRedisURLForms(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{
+		"redis://cache:6379/0",
+		"rediss://:p%40ss@cache.example:6380/1?dial_timeout=3s",
+		"redis+sentinel://s1:26379,s2:26379/mymaster",
+		"rediss+sentinel://:pw@s1:26379/mymaster/0",
+		"redis+sentinel://user:pw@s1,s2:26380/mymaster/1?sentinel_password=spw",
+		"redis://u:pw@a:7000,b:7001,c/0",
+		"redis://a:7000?cluster=true",
+	} {
+		if _, err := load(t, with(map[string]string{"REDIS_URL": u})); err != nil {
+			t.Errorf("REDIS_URL form documented in README/store.Open refused: %v", err)
 		}
 	}
 }

@@ -38,7 +38,7 @@ var demoSteps = []demoStep{
 	{say: "A device card by exact name.", text: "machine " + mdefake.DemoAlice},
 	{say: "High-severity alerts of the last week.", text: "alerts severity=high since=7d"},
 	{say: "Enrichment of a file seen in an alert.", text: "file " + mdefake.FakeSHA1("mimikatz.exe")},
-	{say: "Advanced hunting: a table here, the whole result as a CSV file.", text: "hunt DeviceProcessEvents | where FileName =~ \"powershell.exe\" | take 50"},
+	{say: "Advanced hunting: a table here, the whole result as a CSV file in a direct message.", text: "hunt DeviceProcessEvents | where FileName =~ \"powershell.exe\" | take 50"},
 	{say: "Bad input gets a specific answer and changes nothing.", text: "machine web01' or 1 eq 1"},
 	{say: "The bot's own health.", text: "status"},
 }

@@ -22,6 +22,7 @@ oauth_config:
       - chat:write
       - chat:write.public
       - files:write
+      - im:write
       - usergroups:read
       - users:read
       - users:read.email

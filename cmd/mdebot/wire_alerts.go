@@ -34,6 +34,7 @@ func (a *app) newAlerts() {
 		Interval:       a.cfg.AlertPollInterval,
 		Lookback:       a.cfg.AlertLookback,
 		PortalURL:      a.cfg.Cloud.PortalURL,
+		ActionButtons:  a.cfg.ActionsEnabled(),
 		Log:            a.log,
 	})
 }
@@ -66,14 +67,17 @@ func (a *app) auditMute(ctx context.Context, e commands.AuditEntry) error {
 	return nil
 }
 
-// wireAlertButtons registers Assign to me and Resolve on the bot, and Isolate device when
-// response actions are on (it asks for a reason, then goes through the approval flow).
+// wireAlertButtons registers Assign to me, Resolve and Isolate device on the bot when response
+// actions are on (Isolate asks for a reason, then goes through the approval flow). When they are
+// off, alert messages carry none of these buttons, and a click on one of an older message gets
+// an answer saying so.
 func (a *app) wireAlertButtons(authz *commands.Authorizer) {
 	if a.alerts == nil {
 		return
 	}
 	if a.appr.flow == nil {
-		return // no responders: nobody could use the buttons
+		a.bot.HandleAlertButtonsOff()
+		return
 	}
 	a.bot.HandleAlertButtons()
 	a.bot.HandleAlertIsolate(a.slack, a.log)
