@@ -123,14 +123,7 @@ func (b *msgBuilder) noticeDetails(a defender.Alert, portal string) {
 		field{"Classification", b.inline(b.join(string(a.Classification), a.Determination), 200)},
 		field{"Events", "first " + b.when(a.FirstEventTime.Time) + "\nlast " + b.when(a.LastEventTime.Time)},
 	)
-	var facts []string
-	if len(a.MitreTechniques) > 0 {
-		facts = append(facts, "*MITRE ATT&amp;CK* "+b.list(a.MitreTechniques, 15, 40, b.inline))
-	}
-	if a.ThreatFamilyName != "" || a.ThreatName != "" {
-		facts = append(facts, "*Threat* "+b.join(b.inline(a.ThreatFamilyName, 200), b.inline(a.ThreatName, 200)))
-	}
-	b.section(commands.Truncate(strings.Join(facts, "\n"), limitSection))
+	b.alertFacts(a)
 	if strings.TrimSpace(a.Description) != "" {
 		b.section(commands.Truncate(commands.EscapeMrkdwn(commands.Truncate(a.Description, 600)), 1000))
 	}

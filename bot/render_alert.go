@@ -68,14 +68,7 @@ func (b *msgBuilder) alertDetails(v commands.AlertView) {
 		field{"Incident", b.or(incident)},
 		field{"Events", "first " + b.when(a.FirstEventTime.Time) + "\nlast " + b.when(a.LastEventTime.Time)},
 	)
-	var facts []string
-	if len(a.MitreTechniques) > 0 {
-		facts = append(facts, "*MITRE ATT&amp;CK* "+b.list(a.MitreTechniques, 15, 40, b.inline))
-	}
-	if a.ThreatFamilyName != "" || a.ThreatName != "" {
-		facts = append(facts, "*Threat* "+b.join(b.inline(a.ThreatFamilyName, 200), b.inline(a.ThreatName, 200)))
-	}
-	b.section(commands.Truncate(strings.Join(facts, "\n"), limitSection))
+	b.alertFacts(a)
 	if strings.TrimSpace(a.Description) != "" {
 		b.section("*Description*\n" + commands.Truncate(commands.EscapeMrkdwn(commands.Truncate(a.Description, 1200)), 2000))
 	}
@@ -221,4 +214,17 @@ func (b *msgBuilder) isMachineID(s string) bool {
 		}
 	}
 	return true
+}
+
+// alertFacts adds the alert's MITRE techniques and threat names, when it has any; the alert card
+// and the alert notification share it.
+func (b *msgBuilder) alertFacts(a defender.Alert) {
+	var facts []string
+	if len(a.MitreTechniques) > 0 {
+		facts = append(facts, "*MITRE ATT&amp;CK* "+b.list(a.MitreTechniques, 15, 40, b.inline))
+	}
+	if a.ThreatFamilyName != "" || a.ThreatName != "" {
+		facts = append(facts, "*Threat* "+b.join(b.inline(a.ThreatFamilyName, 200), b.inline(a.ThreatName, 200)))
+	}
+	b.section(commands.Truncate(strings.Join(facts, "\n"), limitSection))
 }

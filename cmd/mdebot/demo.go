@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"time"
 
@@ -57,16 +58,8 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	defer sf.Close()
 
-	lookup := envconfig.MapLookuper(map[string]string{
-		"SLACK_APP_TOKEN":         sf.AppToken(),
-		"SLACK_BOT_TOKEN":         sf.BotToken(),
-		"MDEBOT_SLACK_API_URL":    sf.APIURL(),
-		"AZURE_TENANT_ID":         defendertest.TenantID,
-		"AZURE_CLIENT_ID":         defendertest.ClientID,
-		"AZURE_CLIENT_SECRET":     defendertest.Secret,
-		"AZURE_AUTHORITY_HOST":    env.Fake.AuthorityURL(),
-		"MDEBOT_DEFENDER_URL":     env.Fake.MDEURL(),
-		"MDEBOT_DEFENDER_SCOPE":   env.Fake.Scope(),
+	vars := fakesEnv(sf, env)
+	maps.Copy(vars, map[string]string{
 		"MDEBOT_RESPONDERS":       demoAnalyst,
 		"MDEBOT_APPROVERS":        demoLead + "," + demoAnalyst,
 		"MDEBOT_APPROVAL_CHANNEL": demoApproval,
@@ -76,6 +69,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 		"MDEBOT_LOG_LEVEL":        "error",
 		"MDEBOT_LOG_FORMAT":       "text",
 	})
+	lookup := envconfig.MapLookuper(vars)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	botDone := make(chan error, 1)
@@ -160,4 +154,20 @@ func indent(s string) string {
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
+
+// fakesEnv is the configuration that points mdebot at the Slack and Defender fakes: tokens, URLs
+// and the fake Entra app's credentials. The demo and the tests add their people and channels.
+func fakesEnv(sf *slackfake.Fake, env *defendertest.Env) map[string]string {
+	return map[string]string{
+		"SLACK_APP_TOKEN":       sf.AppToken(),
+		"SLACK_BOT_TOKEN":       sf.BotToken(),
+		"MDEBOT_SLACK_API_URL":  sf.APIURL(),
+		"AZURE_TENANT_ID":       defendertest.TenantID,
+		"AZURE_CLIENT_ID":       defendertest.ClientID,
+		"AZURE_CLIENT_SECRET":   defendertest.Secret,
+		"AZURE_AUTHORITY_HOST":  env.Fake.AuthorityURL(),
+		"MDEBOT_DEFENDER_URL":   env.Fake.MDEURL(),
+		"MDEBOT_DEFENDER_SCOPE": env.Fake.Scope(),
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -58,16 +59,8 @@ func freeAddr(t testing.TB) string {
 
 // baseEnv is a complete configuration pointing at the fakes.
 func baseEnv(sf *slackfake.Fake, env *defendertest.Env, httpAddr string) map[string]string {
-	return map[string]string{
-		"SLACK_APP_TOKEN":         sf.AppToken(),
-		"SLACK_BOT_TOKEN":         sf.BotToken(),
-		"MDEBOT_SLACK_API_URL":    sf.APIURL(),
-		"AZURE_TENANT_ID":         defendertest.TenantID,
-		"AZURE_CLIENT_ID":         defendertest.ClientID,
-		"AZURE_CLIENT_SECRET":     defendertest.Secret,
-		"AZURE_AUTHORITY_HOST":    env.Fake.AuthorityURL(),
-		"MDEBOT_DEFENDER_URL":     env.Fake.MDEURL(),
-		"MDEBOT_DEFENDER_SCOPE":   env.Fake.Scope(),
+	vars := fakesEnv(sf, env)
+	maps.Copy(vars, map[string]string{
 		"MDEBOT_RESPONDERS":       "U0RESP,S0SOC",
 		"MDEBOT_APPROVERS":        "U0LEAD",
 		"MDEBOT_VIEWERS":          "U0VIEW,U0RESP,U0LEAD",
@@ -75,7 +68,8 @@ func baseEnv(sf *slackfake.Fake, env *defendertest.Env, httpAddr string) map[str
 		"MDEBOT_HTTP_ADDR":        httpAddr,
 		"MDEBOT_LOG_LEVEL":        "debug",
 		"MDEBOT_LOG_FORMAT":       "json",
-	}
+	})
+	return vars
 }
 
 // startStack runs `mdebot run` through run() and waits until it is ready.
