@@ -84,18 +84,11 @@ func actionVerb(d Deps) *Verb {
 		Role: Viewer,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
-		_, pos, err := options(c)
+		arg, err := oneToken(c, "Give the ID of the action.", "`action` takes exactly one action ID.")
 		if err != nil {
 			return Response{}, err
 		}
-		switch len(pos) {
-		case 0:
-			return Response{}, badArg(v, "Give the ID of the action.")
-		case 1:
-		default:
-			return Response{}, badArg(v, "`action` takes exactly one action ID.")
-		}
-		id := strings.TrimSpace(pos[0].Text)
+		id := strings.TrimSpace(arg.Text)
 		if !isGUID(id) {
 			msg := "`%s` is not an action ID: action IDs are GUIDs such as 7c1e5a5e-3f43-4d2b-9b1a-5b0f3a1e9d01."
 			if defender.IsMachineID(id) {

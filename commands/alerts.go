@@ -175,18 +175,11 @@ func alertVerb(d Deps) *Verb {
 		Role: Viewer,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
-		_, pos, err := options(c)
+		arg, err := oneToken(c, "Give the ID of the alert.", "`alert` takes exactly one alert ID.")
 		if err != nil {
 			return Response{}, err
 		}
-		switch len(pos) {
-		case 0:
-			return Response{}, badArg(v, "Give the ID of the alert.")
-		case 1:
-		default:
-			return Response{}, badArg(v, "`alert` takes exactly one alert ID.")
-		}
-		id := strings.TrimSpace(pos[0].Text)
+		id := strings.TrimSpace(arg.Text)
 		if !alertIDPattern.MatchString(id) {
 			return Response{}, badArg(v, "`%s` is not an alert ID: alert IDs are letters, digits, '_' and '-', such as da637472900382838869_1364969609.", Plain(id, 60))
 		}

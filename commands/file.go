@@ -26,14 +26,11 @@ func fileVerb(d Deps) *Verb {
 		Role: Viewer,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
-		_, pos, err := options(c)
+		arg, err := oneArg(c, "Give exactly one file hash (SHA-1 or SHA-256).")
 		if err != nil {
 			return Response{}, err
 		}
-		if len(pos) != 1 {
-			return Response{}, badArg(v, "Give exactly one file hash (SHA-1 or SHA-256).")
-		}
-		typ, hash, err := defender.ParseHash(strings.TrimSpace(pos[0].Text))
+		typ, hash, err := defender.ParseHash(arg)
 		if err != nil {
 			return Response{}, badArg(v, "%s", ErrorMessage(err, c.Ref))
 		}

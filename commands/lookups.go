@@ -104,17 +104,14 @@ func userVerb(d Deps) *Verb {
 		Role: Viewer,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
-		_, pos, err := options(c)
+		arg, err := oneToken(c, "Give exactly one account name.", "Give exactly one account name.")
 		if err != nil {
 			return Response{}, err
 		}
-		if len(pos) != 1 {
-			return Response{}, badArg(v, "Give exactly one account name.")
-		}
-		if pos[0].Kind == KindUserMention || pos[0].Kind == KindGroupMention || pos[0].Kind == KindChannelMention {
+		if arg.Kind == KindUserMention || arg.Kind == KindGroupMention || arg.Kind == KindChannelMention {
 			return Response{}, badArg(v, "Give the Windows or Entra account name (alice), not a Slack mention.")
 		}
-		name, note, err := accountName(c, strings.TrimSpace(pos[0].Text))
+		name, note, err := accountName(c, strings.TrimSpace(arg.Text))
 		if err != nil {
 			return Response{}, err
 		}
@@ -183,14 +180,23 @@ func checkAccountName(s string) string {
 
 // oneArg returns the single positional argument of a verb that takes no options.
 func oneArg(c *Call, msg string) (string, error) {
+	t, err := oneToken(c, msg, msg)
+	return strings.TrimSpace(t.Text), err
+}
+
+// oneToken returns the single positional argument of a verb that takes no options; missing and
+// many are the messages for none and for more than one.
+func oneToken(c *Call, missing, many string) (Token, error) {
 	_, pos, err := options(c)
-	if err != nil {
-		return "", err
+	switch {
+	case err != nil:
+		return Token{}, err
+	case len(pos) == 0:
+		return Token{}, badArg(c.Verb, "%s", missing)
+	case len(pos) > 1:
+		return Token{}, badArg(c.Verb, "%s", many)
 	}
-	if len(pos) != 1 {
-		return "", badArg(c.Verb, "%s", msg)
-	}
-	return strings.TrimSpace(pos[0].Text), nil
+	return pos[0], nil
 }
 
 // entityParts are the results of an enrichment's concurrent reads. stats is nil when the entity

@@ -20,14 +20,11 @@ func machineVerb(d Deps) *Verb {
 		Role: Viewer,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
-		_, pos, err := options(c)
+		arg, err := oneToken(c, "Name exactly one device.", "Name exactly one device.")
 		if err != nil {
 			return Response{}, err
 		}
-		if len(pos) != 1 {
-			return Response{}, badArg(v, "Name exactly one device.")
-		}
-		m, choice, err := resolveMachine(ctx, d.MDE, c, pos[0])
+		m, choice, err := resolveMachine(ctx, d.MDE, c, arg)
 		if err != nil || choice != nil {
 			return deref(choice), err
 		}
