@@ -106,7 +106,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	a.newAlerts()
-	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})))
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString()})))
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, sm
 		return err
 	}
 	defer a.close()
-	log.Info("mdebot starting", "version", version, "config", cfg, "http", a.httpLn.Addr().String())
+	log.Info("mdebot starting", "version", versionString(), "config", cfg, "http", a.httpLn.Addr().String())
 	err = a.serve(ctx)
 	log.Info("mdebot stopped")
 	return err

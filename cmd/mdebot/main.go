@@ -3,11 +3,12 @@
 //
 // Usage:
 //
-//	mdebot [run]     run the bot (configuration from the environment; see README.md)
-//	mdebot check     check the configuration, the Entra token, the MDE API and Redis
-//	mdebot demo      run the bot against in-process fakes of Slack, MDE and Entra
-//	mdebot manifest  print the Slack app manifest
-//	mdebot version   print the version
+//	mdebot [run]        run the bot (configuration from the environment; see README.md)
+//	mdebot check        check the configuration, the Entra token, the MDE API and Redis
+//	mdebot demo         run the bot against in-process fakes of Slack, MDE and Entra
+//	mdebot manifest     print the Slack app manifest
+//	mdebot healthcheck  ask a running bot's /healthz (MDEBOT_HTTP_ADDR); exit 0 if it answers 200
+//	mdebot version      print the version
 package main
 
 import (
@@ -23,9 +24,6 @@ import (
 	"github.com/sethvargo/go-envconfig"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	if err := run(context.Background(), os.Args, envconfig.OsLookuper(), os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, errUsage) {
@@ -40,11 +38,12 @@ var errUsage = errors.New("usage")
 const usage = `Usage: mdebot [command]
 
 Commands:
-  run       run the bot (the default); configuration comes from the environment
-  check     check the configuration, the Entra token, the MDE API and Redis, then exit
-  demo      run the bot against in-process fakes of Slack, MDE and Entra, and show a session
-  manifest  print the Slack app manifest (YAML) to create the app with
-  version   print the version
+  run          run the bot (the default); configuration comes from the environment
+  check        check the configuration, the Entra token, the MDE API and Redis, then exit
+  demo         run the bot against in-process fakes of Slack, MDE and Entra, and show a session
+  manifest     print the Slack app manifest (YAML) to create the app with
+  healthcheck  ask the running bot's /healthz on MDEBOT_HTTP_ADDR's port; exit 0 if healthy
+  version      print the version
 `
 
 // run is the whole program; tests call it with their own environment and output.
@@ -78,8 +77,10 @@ func run(ctx context.Context, args []string, lookup envconfig.Lookuper, stdout, 
 	case "manifest":
 		_, err := io.WriteString(stdout, manifest)
 		return err
+	case "healthcheck":
+		return runHealthcheck(ctx, lookup, stdout)
 	case "version":
-		_, err := fmt.Fprintln(stdout, "mdebot", version)
+		_, err := fmt.Fprintln(stdout, "mdebot", versionString())
 		return err
 	case "help":
 		fmt.Fprint(stdout, usage)
