@@ -40,20 +40,7 @@ func TestHealthURL(t *testing.T) {
 // wiring against the fakes) and fails, with the reason on one line, once that bot has stopped.
 func TestHealthcheckAgainstRunningAndStoppedBot(t *testing.T) {
 	t.Parallel()
-	env := defendertest.New(t, defendertest.Options{Seed: true})
-	sf := slackfake.New(t, slackfake.Options{})
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- runBot(ctx, envconfig.MapLookuper(baseEnv(sf, env, addr)), newSyncBuffer(),
-			seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited()})
-	}()
-	if err := sf.WaitConnected(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	waitReady(t, addr)
+	addr, stop := startStoppableBot(t)
 	// Only MDEBOT_HTTP_ADDR is read: the probe needs none of the bot's secrets.
 	lookup := envconfig.MapLookuper(map[string]string{"MDEBOT_HTTP_ADDR": addr})
 	var out, errOut bytes.Buffer
@@ -63,15 +50,44 @@ func TestHealthcheckAgainstRunningAndStoppedBot(t *testing.T) {
 	if got := out.String(); !strings.HasPrefix(got, "healthy: http://"+addr+"/healthz answered 200") || strings.Count(got, "\n") != 1 {
 		t.Errorf("healthcheck printed %q", got)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("mdebot run returned %v", err)
-	}
+	stop()
 	out.Reset()
 	err := run(t.Context(), []string{"mdebot", "healthcheck"}, lookup, &out, &errOut)
 	if err == nil || !strings.HasPrefix(err.Error(), "unhealthy: http://"+addr+"/healthz") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("healthcheck against a stopped bot: %v (stdout %q)", err, out.String())
 	}
+}
+
+// startStoppableBot runs `mdebot run` (the real wiring against the fakes) until it is ready, and
+// returns its health address and a function that stops it and waits until it has.
+func startStoppableBot(t *testing.T) (addr string, stop func()) {
+	t.Helper()
+	env := defendertest.New(t, defendertest.Options{Seed: true})
+	sf := slackfake.New(t, slackfake.Options{})
+	addr = freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- runBot(ctx, envconfig.MapLookuper(baseEnv(sf, env, addr)), newSyncBuffer(),
+			seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited()})
+	}()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mdebot run returned %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	if err := sf.WaitConnected(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, addr)
+	return addr, stop
 }
 
 // A listener that answers anything but 200 is unhealthy, and the status says why.
