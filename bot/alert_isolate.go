@@ -56,7 +56,7 @@ func (b *Bot) HandleAlertIsolate(api modalOpener, log *slog.Logger) {
 			if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || !defender.IsMachineID(meta.MachineID) {
 				return
 			}
-			text := "isolate " + meta.MachineID + " " + quoteArg(isolateReason(cb)+" (alert "+meta.AlertID+")")
+			text := "isolate " + meta.MachineID + " " + commands.QuoteArg(isolateReason(cb)+" (alert "+meta.AlertID+")")
 			b.runJob(ctx, job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: meta.Channel, Text: text},
 				received: b.opts.Now(), fromButton: true})
 		},
@@ -87,13 +87,4 @@ func isolateReason(cb slack.InteractionCallback) string {
 		return ""
 	}
 	return strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value)
-}
-
-// quoteArg quotes free text typed in a modal as one command argument, so that the tokenizer gives
-// it back whole: & < > as Slack encodes them in commands, and every kind of double quote escaped.
-// The text must not end with a backslash (callers end it with a closing parenthesis).
-func quoteArg(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, `\"`, "“", `\"`, "”", `\"`, "„", `\"`)
-	return `"` + r.Replace(s) + `"`
 }

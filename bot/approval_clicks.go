@@ -154,13 +154,13 @@ func (a *Approvals) onCancelSubmit(ctx context.Context, cb slack.InteractionCall
 		a.after(ctx, cb.User.ID, m.Channel, commands.Outcome{Refusal: refusal})
 		return
 	}
-	// quoteArg needs text that does not end with a backslash.
+	// commands.QuoteArg needs text that does not end with a backslash.
 	reason := strings.TrimRight(strings.Join(strings.Fields(reasonOf(cb)), " "), `\ `)
 	if reason == "" {
 		reason = commands.DefaultCancelReason
 	}
 	a.bot.runJob(ctx, job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: m.Channel,
-		Text: "cancel " + action + " " + quoteArg(reason)}, received: a.bot.opts.Now(), fromButton: true})
+		Text: "cancel " + action + " " + commands.QuoteArg(reason)}, received: a.bot.opts.Now(), fromButton: true})
 }
 
 // after shows a modal's outcome: the card, and the refusal or note to the person (a modal has
