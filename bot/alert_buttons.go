@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
@@ -23,18 +24,18 @@ func (b *Bot) HandleAlertButtons() {
 	}
 	refuse := func(ctx context.Context, cb slack.InteractionCallback) {
 		j := job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
-		b.postResponse(ctx, j, plainMessage("This control does not name an alert; nothing was changed."), false)
+		b.postResponse(ctx, j, render.Mrkdwn("This control does not name an alert; nothing was changed."), false)
 	}
-	b.HandleButton(actionAlertAssign, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+	b.HandleButton(render.ActionAlertAssign, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		if !alertIDRe.MatchString(a.Value) {
 			refuse(ctx, cb)
 			return
 		}
 		run(ctx, cb, "alert "+a.Value+" assign me")
 	})
-	b.HandleButton(actionAlertResolve, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+	b.HandleButton(render.ActionAlertResolve, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		class, id, _ := strings.Cut(a.SelectedOption.Value, "|")
-		if !alertIDRe.MatchString(id) || !knownClassification(class) {
+		if !alertIDRe.MatchString(id) || !render.KnownClassification(class) {
 			refuse(ctx, cb)
 			return
 		}
@@ -50,22 +51,13 @@ func (b *Bot) HandleAlertButtons() {
 func (b *Bot) HandleAlertButtonsOff() {
 	answer := func(ctx context.Context, cb slack.InteractionCallback, _ slack.BlockAction) {
 		j := job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
-		b.postResponse(ctx, j, plainMessage("Response actions are turned off for this bot, so alerts cannot be isolated, "+
+		b.postResponse(ctx, j, render.Mrkdwn("Response actions are turned off for this bot, so alerts cannot be isolated, "+
 			"assigned or resolved from Slack; use the alert's portal link."), false)
 	}
-	for _, id := range []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve} {
+	for _, id := range []string{render.ActionAlertIsolate, render.ActionAlertAssign, render.ActionAlertResolve} {
 		b.HandleButton(id, answer)
 	}
 }
 
 // alertIDRe matches an MDE alert id as buttons carry it.
 var alertIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$`)
-
-func knownClassification(class string) bool {
-	for _, c := range resolveChoices() {
-		if c.class == class {
-			return true
-		}
-	}
-	return false
-}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/store"
 	"github.com/slack-go/slack"
 )
@@ -44,7 +45,7 @@ type delivery struct {
 	writes   *store.AlertWrites
 	pending  []confirmation
 	inc      map[int64]store.IncidentThread // incident -> parent message in this channel
-	changed  []changeCount
+	changed  []render.ChangeCount
 	nChanged int
 	// batching holds the automatic flushes back while a digest chunk's alerts are recorded.
 	batching bool

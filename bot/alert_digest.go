@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/defender"
 )
 
@@ -62,17 +63,12 @@ func movedTo(d string) []string {
 	return strings.Fields(strings.TrimPrefix(p[6], movedPrefix))
 }
 
-// change is one visible field that changed.
-type change struct {
-	Field, From, To string
-}
-
 // changes lists what differs from old to new, in a fixed order.
-func changes(old, cur visible) []change {
-	var out []change
+func changes(old, cur visible) []render.Change {
+	var out []render.Change
 	add := func(field, from, to string) {
 		if from != to {
-			out = append(out, change{field, from, to})
+			out = append(out, render.Change{Field: field, From: from, To: to})
 		}
 	}
 	add("Status", old.Status, cur.Status)

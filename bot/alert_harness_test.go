@@ -71,7 +71,7 @@ func (e *alertEnv) newPoller(cfg pollerCfg) (*Poller, *store.Store) {
 	if o.DefaultChannel == "" {
 		o.DefaultChannel = socChannel
 	}
-	o.PortalURL = fxPortal
+	o.PortalURL = "https://security.microsoft.com"
 	if o.SlackPerSecond == 0 {
 		o.SlackPerSecond = -1
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/slack-go/slack"
@@ -31,7 +32,7 @@ type modalOpener interface {
 // the person who submitted it, so the request meets the same role check, policy and approval
 // card as the slash command. Nothing runs without an approval the policy asks for.
 func (b *Bot) HandleAlertIsolate(api modalOpener, log *slog.Logger) {
-	b.HandleButton(ActionAlertIsolate, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+	b.HandleButton(render.ActionAlertIsolate, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		machine, alert, ok := strings.Cut(a.Value, "|")
 		if !ok || !defender.IsMachineID(machine) || alert == "" {
 			return // not a value this bot made
@@ -40,7 +41,7 @@ func (b *Bot) HandleAlertIsolate(api modalOpener, log *slog.Logger) {
 		if _, err := api.OpenViewContext(ctx, cb.TriggerID, isolateModal(string(meta))); err != nil {
 			log.Warn("isolate reason modal not opened", "alert", alert, "err", err)
 			b.postResponse(ctx, job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL},
-				plainMessage("The reason form could not be opened. Use `/mde isolate "+machine+" <reason>` instead."), false)
+				render.Mrkdwn("The reason form could not be opened. Use `/mde isolate "+machine+" <reason>` instead."), false)
 		}
 	})
 	b.HandleView(viewIsolateReason, ViewHandler{

@@ -6,13 +6,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
 	"github.com/slack-go/slack"
 )
 
 // msgOptions are the options that carry a rendered message.
-func msgOptions(m rendered) []slack.MsgOption {
+func msgOptions(m render.Message) []slack.MsgOption {
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
 	if len(m.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
@@ -25,10 +26,10 @@ func msgOptions(m rendered) []slack.MsgOption {
 
 // outgoing is one message the poller posts, or the new content of one it edits.
 type outgoing struct {
-	msg rendered
+	msg render.Message
 	// fallback renders a plain message to send instead when Slack refuses msg for what it
 	// holds (its argument is Slack's code); nil: none.
-	fallback func(code string) rendered
+	fallback func(code string) render.Message
 	thread   string // the thread parent, for a reply
 	// broadcast also shows a thread reply in the channel (reply_broadcast).
 	broadcast bool
@@ -54,7 +55,7 @@ func (d *delivery) post(ctx context.Context, o outgoing) (ts string, attempted b
 	return d.postOnce(ctx, o, o.fallback(code), withMetadata(code))
 }
 
-func (d *delivery) postOnce(ctx context.Context, o outgoing, m rendered, withMeta bool) (ts string, attempted bool, err error) {
+func (d *delivery) postOnce(ctx context.Context, o outgoing, m render.Message, withMeta bool) (ts string, attempted bool, err error) {
 	opts := msgOptions(m)
 	if withMeta {
 		opts = append(opts, meta(o.kind, maps.Clone(o.payload)))
@@ -85,7 +86,7 @@ func (d *delivery) edit(ctx context.Context, ts string, o outgoing) (attempted b
 	return d.editOnce(ctx, ts, o, o.fallback(code), withMetadata(code))
 }
 
-func (d *delivery) editOnce(ctx context.Context, ts string, o outgoing, m rendered, withMeta bool) (bool, error) {
+func (d *delivery) editOnce(ctx context.Context, ts string, o outgoing, m render.Message, withMeta bool) (bool, error) {
 	// An edit that leaves blocks or attachments out keeps the old ones: clear them explicitly.
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
 		slack.MsgOptionAttachments(append([]slack.Attachment{}, m.Attachments...)...)}
@@ -100,8 +101,8 @@ func (d *delivery) editOnce(ctx context.Context, ts string, o outgoing, m render
 
 // notice renders alert a's message for this poller's channels; movedTo is set for a channel the
 // alert left.
-func (p *Poller) notice(a defender.Alert, movedTo []string) rendered {
-	return renderAlertNotice(a, noticeOptions{portal: p.opts.PortalURL, buttons: p.opts.ActionButtons, movedTo: movedTo}, p.opts.Now())
+func (p *Poller) notice(a defender.Alert, movedTo []string) render.Message {
+	return render.AlertNotice(a, render.NoticeOptions{Portal: p.opts.PortalURL, Buttons: p.opts.ActionButtons, MovedTo: movedTo}, p.opts.Now())
 }
 
 // card is the message of c's alert in this channel, with its plain fallback.
@@ -109,7 +110,7 @@ func (d *delivery) card(c *claimed) outgoing {
 	p := d.r.p
 	a := c.it.a
 	return outgoing{msg: p.notice(a, c.movedTo), kind: kindCard, payload: cardMeta(c),
-		fallback: func(code string) rendered { return renderAlertFallback(a, p.opts.PortalURL, code) }}
+		fallback: func(code string) render.Message { return render.AlertFallback(a, p.opts.PortalURL, code) }}
 }
 
 // threadGone reports whether Slack refused a reply because its thread is gone.
@@ -167,32 +168,32 @@ func (d *delivery) postNew(ctx context.Context, c *claimed) {
 func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	p := d.r.p
 	sorted := slices.Clone(cs)
-	slices.SortStableFunc(sorted, func(x, y *claimed) int { return severityOrder(x.it.a, y.it.a) })
+	slices.SortStableFunc(sorted, func(x, y *claimed) int { return render.SeverityOrder(x.it.a, y.it.a) })
 	alerts := make([]defender.Alert, len(sorted))
 	for i, c := range sorted {
 		alerts[i] = c.it.a
 	}
-	chunks := (len(sorted) + digestChunk - 1) / digestChunk
+	chunks := (len(sorted) + render.DigestChunkSize - 1) / render.DigestChunkSize
 	now := p.opts.Now()
-	head := renderDigest(alerts, chunks, p.opts.PortalURL, now)
+	head := render.Digest(alerts, chunks, p.opts.PortalURL, now)
 	parent, attempted, err := d.post(ctx, outgoing{msg: head, kind: kindDigest, payload: map[string]any{"alerts": len(sorted)},
-		fallback: func(string) rendered { return plainFallback(head) }})
+		fallback: func(string) render.Message { return render.PlainFallback(head) }})
 	if err != nil {
 		for _, c := range sorted {
 			d.done(ctx, c, attempted, err, store.Posted{}, nil)
 		}
 		return
 	}
-	for i := 0; i < len(sorted); i += digestChunk {
-		part := sorted[i:min(i+digestChunk, len(sorted))]
+	for i := 0; i < len(sorted); i += render.DigestChunkSize {
+		part := sorted[i:min(i+render.DigestChunkSize, len(sorted))]
 		ids, shows := make([]any, len(part)), make([]any, len(part))
 		for j, c := range part {
 			ids[j], shows[j] = c.it.a.ID, digestHash(c.digest)
 		}
 		listed := alerts[i : i+len(part)]
-		ts, attempted, err := d.post(ctx, outgoing{msg: renderDigestChunk(listed, i, len(sorted), p.opts.PortalURL, now),
+		ts, attempted, err := d.post(ctx, outgoing{msg: render.DigestChunk(listed, i, len(sorted), p.opts.PortalURL, now),
 			thread: parent, kind: kindChunk, payload: map[string]any{"alert_ids": ids, "shows": shows},
-			fallback: func(code string) rendered { return renderDigestChunkFallback(listed, i, len(sorted), code) }})
+			fallback: func(code string) render.Message { return render.DigestChunkFallback(listed, i, len(sorted), code) }})
 		d.batching = true
 		for _, c := range part {
 			if err == nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/defender/mdefake"
 	"github.com/mdebot/mdebot/store/storetest"
 )
@@ -44,7 +45,7 @@ func TestAlertRerouteKeepsOldMessageCurrent(t *testing.T) {
 					socChannel, abbreviateBlocks(string(msg.Blocks)))
 			}
 			if b := string(msg.Blocks); !strings.Contains(b, "Moved to") || !strings.Contains(b, "#"+highChannel) ||
-				strings.Contains(b, `"alert_assign"`) || strings.Contains(b, `"alert_resolve"`) || !strings.Contains(b, `"`+actionLink+`"`) {
+				strings.Contains(b, `"alert_assign"`) || strings.Contains(b, `"alert_resolve"`) || !strings.Contains(b, `"`+render.ActionLink+`"`) {
 				t.Errorf("the moved message does not point to %s, or keeps its buttons: %s", highChannel, abbreviateBlocks(b))
 			}
 			var moves int

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/store"
 )
 
@@ -19,7 +20,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 	}
 	p := d.r.p
 	a := c.it.a
-	var cs []change
+	var cs []render.Change
 	if old, known := parseDigest(c.prev.Digest); known {
 		cs = changes(old, c.it.vis)
 		for _, ch := range cs {
@@ -54,7 +55,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 	}
 	d.r.updated.Add(1)
 	if !quiet && len(cs) > 0 {
-		d.reply(ctx, c, renderAlertChange(a, cs, p.opts.Now()))
+		d.reply(ctx, c, render.AlertChange(a, cs, p.opts.Now()))
 	}
 	d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest, Kind: kindCard}, nil)
 }
@@ -84,18 +85,18 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 	}
 	d.r.updated.Add(1)
 	if !quiet && !slices.Equal(movedTo(c.prev.Digest), c.movedTo) {
-		var cs []change
+		var cs []render.Change
 		if old, known := parseDigest(c.prev.Digest); known {
 			cs = changes(old, c.it.vis)
 		}
-		d.reply(ctx, c, renderAlertMovedReply(a, c.movedTo, cs, p.opts.Now()))
+		d.reply(ctx, c, render.AlertMovedReply(a, c.movedTo, cs, p.opts.Now()))
 	}
 	d.done(ctx, c, true, nil, posted, nil)
 }
 
 // reply posts a thread reply about a change under c's message; a failure is only logged (the
 // message itself shows the change).
-func (d *delivery) reply(ctx context.Context, c *claimed, m rendered) {
+func (d *delivery) reply(ctx context.Context, c *claimed, m render.Message) {
 	thread := cmp.Or(c.prev.Thread, c.prev.TS)
 	if _, _, err := d.post(ctx, outgoing{msg: m, thread: thread, kind: kindChange, payload: map[string]any{"alert_id": c.it.a.ID}}); err != nil {
 		d.r.p.log.Warn("the thread reply about an alert change was not posted", "channel", d.ch, "alert", c.it.a.ID, "err", err)
@@ -103,20 +104,20 @@ func (d *delivery) reply(ctx context.Context, c *claimed, m rendered) {
 }
 
 // countChange adds one change to the summary counts.
-func (d *delivery) countChange(ch change) {
+func (d *delivery) countChange(ch render.Change) {
 	for i := range d.changed {
 		if d.changed[i].Field == ch.Field && d.changed[i].To == ch.To {
 			d.changed[i].N++
 			return
 		}
 	}
-	d.changed = append(d.changed, changeCount{Field: ch.Field, To: ch.To, N: 1})
+	d.changed = append(d.changed, render.ChangeCount{Field: ch.Field, To: ch.To, N: 1})
 }
 
 // postChangeSummary posts the one message that stands for the replies of a storm of changes.
 func (d *delivery) postChangeSummary(ctx context.Context) {
-	slices.SortStableFunc(d.changed, func(a, b changeCount) int { return b.N - a.N })
-	msg := renderChangeSummary(d.nChanged, d.changed, d.r.p.opts.Now())
+	slices.SortStableFunc(d.changed, func(a, b render.ChangeCount) int { return b.N - a.N })
+	msg := render.ChangeSummary(d.nChanged, d.changed, d.r.p.opts.Now())
 	if _, _, err := d.post(ctx, outgoing{msg: msg, kind: kindChanges, payload: map[string]any{"alerts": d.nChanged}}); err != nil {
 		d.r.p.log.Warn("the summary of alert changes was not posted", "channel", d.ch, "err", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
@@ -64,23 +65,9 @@ func (m *AuditMirror) Run(ctx context.Context) error {
 }
 
 func (m *AuditMirror) post(ctx context.Context, e commands.AuditEntry) {
-	text := auditLine(e)
+	text := render.AuditLine(e)
 	blk := slack.NewSectionBlock(&slack.TextBlockObject{Type: slack.MarkdownType, Text: text, Verbatim: true}, nil, nil)
 	if _, _, err := m.api.PostMessageContext(ctx, m.channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blk)); err != nil {
 		m.log.Warn("audit entry not mirrored", "event", e.Event, "request", e.Request, "err", err)
 	}
-}
-
-// auditLine is one entry in escaped mrkdwn. People show as their plain ids (no mention, so the
-// channel notifies nobody).
-func auditLine(e commands.AuditEntry) string {
-	b := &msgBuilder{}
-	line := b.auditEmoji(e.Event) + " *" + b.or(b.inline(e.Event, 40)) + "* " +
-		b.join(b.inline(e.Verb, 30), b.code(e.Target, 200), "by "+b.or(b.code(e.Actor, 40)),
-			b.labelled("request", b.code(e.Request, 40)), b.labelled("action", b.code(e.ActionID, 60)),
-			e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
-	if e.Detail != "" {
-		line += "\n" + b.inline(e.Detail, 500)
-	}
-	return commands.Truncate(line, limitSection)
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
@@ -47,9 +48,9 @@ func NewApprovals(b *Bot, api cardAPI, flow *commands.Approvals, opts ApprovalOp
 	}
 	a := &Approvals{bot: b, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: b.log.With("component", "approvals")}
 	b.approvals = a
-	b.HandleButton(actionApprove, a.onApprove)
-	b.HandleButton(actionDeny, a.onDeny)
-	b.HandleButton(actionCancel, a.onCancel)
+	b.HandleButton(render.ActionApprove, a.onApprove)
+	b.HandleButton(render.ActionDeny, a.onDeny)
+	b.HandleButton(render.ActionCancel, a.onCancel)
 	b.HandleView(viewDeny, ViewHandler{Validate: validateDeny, Run: a.onDenySubmit, ErrorBlock: blockReason})
 	b.HandleView(viewCancel, ViewHandler{Validate: validateCancel, Run: a.onCancelSubmit, ErrorBlock: blockReason})
 	return a
@@ -59,7 +60,7 @@ func NewApprovals(b *Bot, api cardAPI, flow *commands.Approvals, opts ApprovalOp
 // the request at once when it needs no approval.
 func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response) {
 	ap := resp.Approval.Approval
-	msg := renderCard(*resp.Approval, a.now())
+	msg := render.ApprovalCard(*resp.Approval, a.now())
 	ch, ts, err := a.api.PostMessageContext(ctx, a.channel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	if err != nil {
 		a.log.Error("approval card not posted", "request", ap.ID, "channel", a.channel, "err", err)
@@ -73,7 +74,7 @@ func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response
 		} else {
 			a.flow.Abandon(ctx, ap.ID, "the approval card could not be posted")
 		}
-		a.bot.postResponse(ctx, j, plainMessage(text), false)
+		a.bot.postResponse(ctx, j, render.Mrkdwn(text), false)
 		return
 	}
 	if err := a.flow.SetCard(ctx, ap.ID, ch, ts); err != nil {
@@ -85,7 +86,7 @@ func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response
 		link = "<" + p + "|in the approval channel>"
 	}
 	text := commands.EscapeMrkdwn(resp.Text) + " The card is " + link + "."
-	a.bot.postResponse(ctx, j, plainMessage(text), false)
+	a.bot.postResponse(ctx, j, render.Mrkdwn(text), false)
 	if ap.State == commands.ApprovalApproved {
 		a.run(ctx, ap)
 	}
@@ -114,8 +115,7 @@ func (a *Approvals) ran(ctx context.Context, ap commands.Approval) {
 		return
 	}
 	a.show(ctx, of)
-	b := &msgBuilder{}
-	a.tell(ctx, of, "The Defender action was cancelled by "+b.user(ap.Requester)+" (request "+ap.ID+"): "+commands.EscapeMrkdwn(ap.Request.Reason))
+	a.tell(ctx, of, "The Defender action was cancelled by "+render.Mention(ap.Requester)+" (request "+ap.ID+"): "+commands.EscapeMrkdwn(ap.Request.Reason))
 }
 
 // show redraws a request's card, from the request as Redis has it now, so that a replica that
@@ -127,7 +127,7 @@ func (a *Approvals) show(ctx context.Context, ap commands.Approval) {
 	if ap.CardTS == "" {
 		return
 	}
-	msg := renderCard(a.flow.View(ap), a.now())
+	msg := render.ApprovalCard(a.flow.View(ap), a.now())
 	_, _, _, err := a.api.UpdateMessageContext(ctx, ap.CardChannel, ap.CardTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	if err != nil {
 		a.log.Warn("approval card not updated", "request", ap.ID, "err", err)
@@ -139,7 +139,7 @@ func (a *Approvals) tell(ctx context.Context, ap commands.Approval, text string)
 	if ap.CardTS == "" || text == "" {
 		return
 	}
-	who := (&msgBuilder{}).user(ap.Requester)
+	who := render.Mention(ap.Requester)
 	_, _, err := a.api.PostMessageContext(ctx, ap.CardChannel, slack.MsgOptionTS(ap.CardTS),
 		slack.MsgOptionText(who+" "+text, false))
 	if err != nil {
@@ -156,11 +156,4 @@ func resultLine(ap commands.Approval) string {
 		return "It did not work: " + commands.EscapeMrkdwn(ap.Result)
 	}
 	return ""
-}
-
-// plainMessage is a one-section message of escaped mrkdwn.
-func plainMessage(text string) rendered {
-	return rendered{Text: text, Blocks: []slack.Block{
-		slack.NewSectionBlock(&slack.TextBlockObject{Type: slack.MarkdownType, Text: text, Verbatim: true}, nil, nil),
-	}}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
@@ -137,7 +138,7 @@ func (a *Approvals) onDenySubmit(ctx context.Context, cb slack.InteractionCallba
 	o := a.flow.Decide(ctx, m.ID, cb.User.ID, commands.Deny, reasonOf(cb), commands.CardRef{Channel: m.Channel, TS: m.TS})
 	a.after(ctx, cb.User.ID, m.Channel, o)
 	if o.Changed && o.Approval.State == commands.ApprovalDenied {
-		a.tell(ctx, o.Approval, "Your request was denied by "+(&msgBuilder{}).user(cb.User.ID)+": "+commands.EscapeMrkdwn(o.Approval.Reason))
+		a.tell(ctx, o.Approval, "Your request was denied by "+render.Mention(cb.User.ID)+": "+commands.EscapeMrkdwn(o.Approval.Reason))
 	}
 }
 
@@ -176,7 +177,7 @@ func (a *Approvals) after(ctx context.Context, user, channel string, o commands.
 	if text == "" || channel == "" {
 		return
 	}
-	msg := plainMessage(commands.EscapeMrkdwn(text))
+	msg := render.Mrkdwn(commands.EscapeMrkdwn(text))
 	if _, err := a.bot.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
 		a.log.Warn("answer not posted", "user", user, "err", err)
 	}
@@ -185,14 +186,13 @@ func (a *Approvals) after(ctx context.Context, user, channel string, o commands.
 // answer tells the person who clicked, privately, through the click's response_url.
 func (a *Approvals) answer(ctx context.Context, cb slack.InteractionCallback, text string) {
 	j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
-	a.bot.postResponse(ctx, j, plainMessage(commands.EscapeMrkdwn(text)), false)
+	a.bot.postResponse(ctx, j, render.Mrkdwn(commands.EscapeMrkdwn(text)), false)
 }
 
 func mentions(users []string) []string {
-	b := &msgBuilder{}
 	out := make([]string, len(users))
 	for i, u := range users {
-		out[i] = b.user(u)
+		out[i] = render.Mention(u)
 	}
 	return out
 }

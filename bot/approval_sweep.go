@@ -3,9 +3,9 @@ package bot
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 )
@@ -53,7 +53,7 @@ func (a *Approvals) follow(ctx context.Context, id string) error {
 	if p.Changed {
 		a.show(ctx, p.Approval)
 		if defender.ActionStatus(p.Approval.ActionStatus).Final() {
-			a.tell(ctx, p.Approval, a.finalLine(p.Approval))
+			a.tell(ctx, p.Approval, render.ActionFinished(p.Approval))
 		}
 	}
 	if p.PackageURL != "" {
@@ -62,25 +62,10 @@ func (a *Approvals) follow(ctx context.Context, id string) error {
 	return nil
 }
 
-func (a *Approvals) finalLine(ap commands.Approval) string {
-	b := &msgBuilder{}
-	return b.actionEmoji(defender.ActionStatus(ap.ActionStatus)) + " Defender finished " + commands.EscapeMrkdwn(ap.Request.Verb) +
-		" on " + b.code(ap.Target(), 200) + ": " + commands.EscapeMrkdwn(ap.ActionStatus) + "."
-}
-
 // postPackage posts a collection's download link in the card's thread only: it is a short-lived
 // signed link, so it is never logged, audited or put on the card.
 func (a *Approvals) postPackage(ctx context.Context, p commands.Progress) {
-	b := &msgBuilder{now: a.now().UTC()}
-	until := "It is short-lived; ask `action " + p.Approval.ActionID + "` for the status and collect again if it lapsed."
-	if !p.PackageExpires.IsZero() {
-		until = "It works until " + b.when(p.PackageExpires) + ", then collect again."
-	}
-	link := b.link(p.PackageURL, "download the investigation package", 100)
-	if len(p.PackageURL) > limitURL || strings.ContainsAny(p.PackageURL, "<>| ") {
-		link = "the link is too long for Slack; use the Defender portal"
-	}
-	a.tell(ctx, p.Approval, "The investigation package is ready: "+link+". "+until)
+	a.tell(ctx, p.Approval, render.PackageReady(p, a.now()))
 }
 
 // RunSweeper sweeps every interval (DefaultSweepEvery when not positive) until ctx ends.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/slack-go/slack"
@@ -239,7 +240,7 @@ func TestBusyWhenQueueFull(t *testing.T) {
 	if a.envelope != "E3" || !strings.Contains(string(payload), "busy") || !strings.Contains(string(payload), "ephemeral") {
 		t.Fatalf("third command ack = %s", payload)
 	}
-	h.click("E4", "U1", actionRun, "slow")
+	h.click("E4", "U1", render.ActionRun, "slow")
 	h.ack()
 	if p := h.post(); p.path != "/r/E4" || !strings.Contains(p.msg.Text, "busy") {
 		t.Fatalf("busy click reply = %+v", p)
@@ -252,25 +253,25 @@ func TestBusyWhenQueueFull(t *testing.T) {
 func TestButtonsRunAsTheClicker(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Options{}, echoVerb())
-	h.click("E1", "U9", actionRun, "echo from button")
+	h.click("E1", "U9", render.ActionRun, "echo from button")
 	h.ack()
 	if p := h.post(); !strings.Contains(p.msg.Text, "U9 from button offset=0") {
 		t.Fatalf("run reply = %+v", p)
 	}
-	v, _ := json.Marshal(moreValue{Command: "echo page", Offset: 20})
-	h.click("E2", "U8", actionMore, string(v))
+	v, _ := json.Marshal(render.MoreValue{Command: "echo page", Offset: 20})
+	h.click("E2", "U8", render.ActionMore, string(v))
 	h.ack()
 	if p := h.post(); !strings.Contains(p.msg.Text, "U8 page offset=20") {
 		t.Fatalf("more reply = %+v", p)
 	}
 	// Forged values are dropped: nothing runs, nothing is posted.
 	for i, bad := range []struct{ action, value string }{
-		{actionMore, "not json"}, {actionMore, `{"c":"echo x","o":-1}`}, {actionRun, "  "}, {"other", "echo x"}, {actionLink, "https://x"},
+		{render.ActionMore, "not json"}, {render.ActionMore, `{"c":"echo x","o":-1}`}, {render.ActionRun, "  "}, {"other", "echo x"}, {render.ActionLink, "https://x"},
 	} {
 		h.click("F"+itoa(i), "U8", bad.action, bad.value)
 		h.ack()
 	}
-	h.click("E3", "U7", actionRun, "echo last")
+	h.click("E3", "U7", render.ActionRun, "echo last")
 	h.ack()
 	if p := h.post(); !strings.Contains(p.msg.Text, "U7 last") {
 		t.Fatalf("a forged click produced a reply: %+v", p)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -183,10 +184,10 @@ func buttonJob(cb slack.InteractionCallback, a *slack.BlockAction, now time.Time
 	}
 	j.req.ChannelID = channelOf(cb)
 	switch a.ActionID {
-	case actionRun:
+	case render.ActionRun:
 		j.req.Text = a.Value
-	case actionMore:
-		var mv moreValue
+	case render.ActionMore:
+		var mv render.MoreValue
 		if err := json.Unmarshal([]byte(a.Value), &mv); err != nil || mv.Offset < 0 {
 			return job{}, false
 		}
@@ -212,6 +213,6 @@ func (b *Bot) tellBusy(ctx context.Context, j job) {
 		defer func() { <-b.replies }()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		b.postResponse(ctx, j, busyMessage(), false)
+		b.postResponse(ctx, j, render.Mrkdwn(busyText), false)
 	}()
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
@@ -23,8 +24,8 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		b.approvals.requested(ctx, j, resp)
 		return
 	}
-	msg := render(resp, b.opts.Now())
-	if resp.File != nil && msg.cut {
+	msg := render.Response(resp, b.opts.Now())
+	if resp.File != nil && msg.Cut {
 		if note := b.upload(ctx, j, resp.File); note != "" {
 			msg.Blocks = append(msg.Blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, note, false, false)))
 		}
@@ -34,7 +35,7 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 
 // postResponse answers through the request's response_url (which works in any channel, even
 // one the bot is not in), falling back to an ephemeral message.
-func (b *Bot) postResponse(ctx context.Context, j job, msg rendered, inChannel bool) {
+func (b *Bot) postResponse(ctx context.Context, j job, msg render.Message, inChannel bool) {
 	rt := slack.ResponseTypeEphemeral
 	if inChannel {
 		rt = slack.ResponseTypeInChannel
@@ -88,12 +89,6 @@ func redactURLError(err error, url string) string {
 		s = strings.ReplaceAll(s, url, "<response_url>")
 	}
 	return s
-}
-
-func busyMessage() rendered {
-	return rendered{Text: busyText, Blocks: []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, busyText, false, false), nil, nil),
-	}}
 }
 
 // jobAge is how long a job waited, for logs.

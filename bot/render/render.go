@@ -1,8 +1,10 @@
-package bot
+// Package render turns what mdebot has to say into Slack messages (Block Kit): command
+// responses, alert messages and storm digests, approval cards, audit lines. It is pure: data and
+// an injected clock in, a Message out, tested with golden files in testdata. It must not call
+// Slack, Redis or MDE, and imports no other package under bot/: only commands and defender
+// types and slack-go's Block Kit types.
+package render
 
-// Rendering: commands.Response in, a Slack message (Block Kit) out. Rendering is pure: it reads
-// the response and an injected clock and nothing else, so it is tested with golden files.
-//
 // Every piece of text that comes from a user or from MDE passes through commands.EscapeMrkdwn
 // (mrkdwn), commands.EscapeCode (inside code spans and blocks) or commands.Plain (plain_text)
 // before it reaches a block, and every mrkdwn text object is verbatim, so Slack neither links nor
@@ -19,26 +21,26 @@ import (
 
 // Button action ids; the runtime dispatches clicks on them.
 const (
-	actionMore = "mde_more" // value: JSON moreValue
-	actionRun  = "mde_run"  // value: the command text to run as the clicking user
-	actionLink = "mde_link" // a URL button; nothing to handle
+	ActionMore = "mde_more" // value: JSON moreValue
+	ActionRun  = "mde_run"  // value: the command text to run as the clicking user
+	ActionLink = "mde_link" // a URL button; nothing to handle
 )
 
-// moreValue is the value of a "more" button: the command to run again and where to start.
-type moreValue struct {
+// MoreValue is the value of a "more" button: the command to run again and where to start.
+type MoreValue struct {
 	Command string `json:"c"`
 	Offset  int    `json:"o"`
 }
 
-// rendered is a Slack message: fallback text, blocks, and attachments (used only where a
+// Message is a Slack message: fallback text, blocks, and attachments (used only where a
 // colour bar is wanted, such as alert severity).
-type rendered struct {
+type Message struct {
 	Text        string             `json:"text"`
 	Blocks      []slack.Block      `json:"blocks,omitempty"`
 	Attachments []slack.Attachment `json:"attachments,omitempty"`
-	// cut says the message shows less than the response holds; the response's file (the full
+	// Cut says the message shows less than the response holds; the response's file (the full
 	// hunting result) is attached only then.
-	cut bool
+	Cut bool `json:"-"`
 }
 
 // Slack's limits (docs.slack.dev, Block Kit reference), and our own budget for the text of one
@@ -61,20 +63,20 @@ const (
 // narrowNote is what a list says when its continuation cannot be carried by a button.
 const narrowNote = "Narrow the filters to see more."
 
-// render turns a command's answer into a Slack message. now is the time relative times ("3h
+// Response turns a command's answer into a Slack message. now is the time relative times ("3h
 // ago") are counted from.
-func render(resp commands.Response, now time.Time) rendered {
+func Response(resp commands.Response, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	summary := b.view(resp)
 	text := resp.Text
 	if text == "" {
 		text = summary
 	}
-	out := rendered{
+	out := Message{
 		Text:        commands.Truncate(b.escapeWithCode(text), limitText),
 		Blocks:      b.blocks,
 		Attachments: b.attachments,
-		cut:         b.cut,
+		Cut:         b.cut,
 	}
 	fitLimits(&out)
 	return out
@@ -167,11 +169,18 @@ func (b *msgBuilder) moreButton(m *commands.More, hidden int) {
 		}
 		return
 	}
-	v, err := json.Marshal(moreValue{Command: m.Command, Offset: max(0, m.Offset-hidden)})
+	v, err := json.Marshal(MoreValue{Command: m.Command, Offset: max(0, m.Offset-hidden)})
 	if err != nil || len(v) > limitValue {
 		b.context(narrowNote)
 		return
 	}
-	btn := slack.NewButtonBlockElement(actionMore, string(v), b.plain("More", limitButtonText))
+	btn := slack.NewButtonBlockElement(ActionMore, string(v), b.plain("More", limitButtonText))
 	b.actions("mde_more", btn)
+}
+
+// Mrkdwn is a one-section message of escaped mrkdwn.
+func Mrkdwn(text string) Message {
+	return Message{Text: text, Blocks: []slack.Block{
+		slack.NewSectionBlock(&slack.TextBlockObject{Type: slack.MarkdownType, Text: text, Verbatim: true}, nil, nil),
+	}}
 }

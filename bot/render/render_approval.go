@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"regexp"
@@ -13,17 +13,17 @@ import (
 
 // Button action ids of the approval card; their values carry only the request id.
 const (
-	actionApprove = "mde_approve"
-	actionDeny    = "mde_deny"
-	actionCancel  = "mde_cancel"
+	ActionApprove = "mde_approve"
+	ActionDeny    = "mde_deny"
+	ActionCancel  = "mde_cancel"
 )
 
 // slackUserID matches the user ids the cards mention; anything else is shown as code.
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 
-// renderCard renders an approval card.
-func renderCard(v commands.ApprovalView, now time.Time) rendered {
-	return render(commands.Response{View: v}, now)
+// ApprovalCard renders an approval card.
+func ApprovalCard(v commands.ApprovalView, now time.Time) Message {
+	return Response(commands.Response{View: v}, now)
 }
 
 // approvalCard renders an approval card: who asks what and why, until when, the tally, the
@@ -123,8 +123,8 @@ func (b *msgBuilder) outcome(v commands.ApprovalView) {
 	ap := v.Approval
 	switch ap.State {
 	case commands.ApprovalPending:
-		approve := slack.NewButtonBlockElement(actionApprove, ap.ID, b.plain("Approve", limitButtonText)).WithStyle(slack.StylePrimary)
-		deny := slack.NewButtonBlockElement(actionDeny, ap.ID, b.plain("Deny", limitButtonText)).WithStyle(slack.StyleDanger)
+		approve := slack.NewButtonBlockElement(ActionApprove, ap.ID, b.plain("Approve", limitButtonText)).WithStyle(slack.StylePrimary)
+		deny := slack.NewButtonBlockElement(ActionDeny, ap.ID, b.plain("Deny", limitButtonText)).WithStyle(slack.StyleDanger)
 		b.actions("mde_decide", approve, deny)
 		b.context("Approvers other than the requester decide. The request expires " + b.ago(ap.Expires) + " and then never runs.")
 	case commands.ApprovalDenied:
@@ -162,7 +162,7 @@ func (b *msgBuilder) done(v commands.ApprovalView) {
 	b.section(line)
 	var cancel *slack.ButtonBlockElement
 	if ap.Cancellable() {
-		cancel = slack.NewButtonBlockElement(actionCancel, ap.ID, b.plain("Cancel", limitButtonText)).WithStyle(slack.StyleDanger)
+		cancel = slack.NewButtonBlockElement(ActionCancel, ap.ID, b.plain("Cancel", limitButtonText)).WithStyle(slack.StyleDanger)
 	}
 	b.actions("mde_action", cancel, b.linkButton("Open device in portal", b.portalURL(v.PortalURL, "machines", ap.Request.MachineID)))
 }
@@ -182,3 +182,28 @@ func (b *msgBuilder) user(id string) string {
 	}
 	return b.or(b.code(id, 40))
 }
+
+// ActionFinished says in escaped mrkdwn that Defender finished a request's action, and how.
+func ActionFinished(ap commands.Approval) string {
+	b := &msgBuilder{}
+	return b.actionEmoji(defender.ActionStatus(ap.ActionStatus)) + " Defender finished " + commands.EscapeMrkdwn(ap.Request.Verb) +
+		" on " + b.code(ap.Target(), 200) + ": " + commands.EscapeMrkdwn(ap.ActionStatus) + "."
+}
+
+// PackageReady says in escaped mrkdwn that a collection's investigation package is ready, with
+// its short-lived download link when the link fits Slack.
+func PackageReady(p commands.Progress, now time.Time) string {
+	b := &msgBuilder{now: now.UTC()}
+	until := "It is short-lived; ask `action " + p.Approval.ActionID + "` for the status and collect again if it lapsed."
+	if !p.PackageExpires.IsZero() {
+		until = "It works until " + b.when(p.PackageExpires) + ", then collect again."
+	}
+	link := b.link(p.PackageURL, "download the investigation package", 100)
+	if len(p.PackageURL) > limitURL || strings.ContainsAny(p.PackageURL, "<>| ") {
+		link = "the link is too long for Slack; use the Defender portal"
+	}
+	return "The investigation package is ready: " + link + ". " + until
+}
+
+// Mention is a user id as a Slack Mention.
+func Mention(id string) string { return (&msgBuilder{}).user(id) }

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"encoding/json"
@@ -33,31 +33,32 @@ func TestRenderAlertMessages(t *testing.T) {
 		a.Title = fmt.Sprintf("Generated alert %d", i)
 		storm = append(storm, a)
 	}
-	hostileStorm := make([]defender.Alert, digestChunk)
+	hostileStorm := make([]defender.Alert, DigestChunkSize)
 	for i := range hostileStorm {
 		hostileStorm[i] = fxHostileNotice()
 	}
-	cs := changes(visible{Status: "New", Severity: "Medium"}, visibleOf(resolved))
-	withButtons := noticeOptions{portal: fxPortal, buttons: true}
+	cs := []Change{{"Status", "New", "Resolved"}, {"Severity", "Medium", "High"}, {"Assigned to", "", resolved.AssignedTo},
+		{"Classification", "", "FalsePositive"}, {"Determination", "", "Clean"}}
+	withButtons := NoticeOptions{Portal: fxPortal, Buttons: true}
 	for _, tc := range []struct {
 		name    string
-		msg     rendered
+		msg     Message
 		buttons []string
 	}{
-		{"alert_notice", renderAlertNotice(fxAlert(), withButtons, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
-		{"alert_notice_resolved", renderAlertNotice(resolved, withButtons, now), []string{actionLink}},
-		{"alert_notice_bare", renderAlertNotice(bare, withButtons, now), []string{actionAlertAssign, actionAlertResolve, actionLink}},
-		{"alert_notice_hostile", renderAlertNotice(fxHostileNotice(), withButtons, now), []string{ActionAlertIsolate, actionAlertAssign, actionAlertResolve, actionLink}},
-		{"alert_notice_no_actions", renderAlertNotice(fxAlert(), noticeOptions{portal: fxPortal}, now), []string{actionLink}},
-		{"alert_change", renderAlertChange(resolved, cs, now), nil},
-		{"alert_digest", renderDigest(storm, 3, fxPortal, now), nil},
-		{"alert_digest_chunk", renderDigestChunk(storm[:digestChunk], 0, len(storm), fxPortal, now), nil},
-		{"alert_digest_chunk_hostile", renderDigestChunk(hostileStorm, 50, 300, fxPortal, now), nil},
-		{"alert_change_summary", renderChangeSummary(412, []changeCount{{"Status", "Resolved", 400}, {"Assigned to", fxHostileN(80), 12}}, now), nil},
-		{"alert_mute_set", render(commands.Response{View: commands.MuteListView{Title: "Alert mute set", Note: "Matching alerts are counted, not posted, for 3h. `unmute m7k2qf` lifts it early.",
+		{"alert_notice", AlertNotice(fxAlert(), withButtons, now), []string{ActionAlertIsolate, ActionAlertAssign, ActionAlertResolve, ActionLink}},
+		{"alert_notice_resolved", AlertNotice(resolved, withButtons, now), []string{ActionLink}},
+		{"alert_notice_bare", AlertNotice(bare, withButtons, now), []string{ActionAlertAssign, ActionAlertResolve, ActionLink}},
+		{"alert_notice_hostile", AlertNotice(fxHostileNotice(), withButtons, now), []string{ActionAlertIsolate, ActionAlertAssign, ActionAlertResolve, ActionLink}},
+		{"alert_notice_no_actions", AlertNotice(fxAlert(), NoticeOptions{Portal: fxPortal}, now), []string{ActionLink}},
+		{"alert_change", AlertChange(resolved, cs, now), nil},
+		{"alert_digest", Digest(storm, 3, fxPortal, now), nil},
+		{"alert_digest_chunk", DigestChunk(storm[:DigestChunkSize], 0, len(storm), fxPortal, now), nil},
+		{"alert_digest_chunk_hostile", DigestChunk(hostileStorm, 50, 300, fxPortal, now), nil},
+		{"alert_change_summary", ChangeSummary(412, []ChangeCount{{"Status", "Resolved", 400}, {"Assigned to", fxHostileN(80), 12}}, now), nil},
+		{"alert_mute_set", Response(commands.Response{View: commands.MuteListView{Title: "Alert mute set", Note: "Matching alerts are counted, not posted, for 3h. `unmute m7k2qf` lifts it early.",
 			PortalURL: fxPortal, Mutes: []store.Mute{{ID: "m7k2qf", Kind: store.MuteSHA1, Value: "d1a2b3c4e5f60718293a4b5c6d7e8f9012345678",
 				Reason: "known installer", Creator: "U0RESP", Until: now.Add(3 * 60 * 60 * 1e9)}}}}, now), nil},
-		{"alert_mutes", render(commands.Response{View: commands.MuteListView{PortalURL: fxPortal, Mutes: []store.Mute{
+		{"alert_mutes", Response(commands.Response{View: commands.MuteListView{PortalURL: fxPortal, Mutes: []store.Mute{
 			{ID: "m7k2qf", Kind: store.MuteMachine, Value: fxMachineID, Label: "web01.contoso.com", Reason: "patching tonight",
 				Creator: "U0RESP", Until: now.Add(3 * 60 * 60 * 1e9), Hits: 12},
 			{ID: "mz9x8w", Kind: store.MuteTitle, Value: "x", Label: fxHostileN(200), Reason: fxHostileN(600), Creator: "U0LEAD",
@@ -100,11 +101,12 @@ func TestRenderAlertMoved(t *testing.T) {
 	hostile := fxHostileNotice()
 	for _, tc := range []struct {
 		name string
-		msg  rendered
+		msg  Message
 	}{
-		{"alert_notice_moved", renderAlertNotice(hostile, noticeOptions{portal: fxPortal, buttons: true, movedTo: []string{"C0HIGH", "G0IR"}}, now)},
-		{"alert_moved_reply", renderAlertMovedReply(hostile, []string{"C0HIGH", "not-a-channel"},
-			changes(visible{Status: "New", Severity: "Medium"}, visibleOf(hostile)), now)},
+		{"alert_notice_moved", AlertNotice(hostile, NoticeOptions{Portal: fxPortal, Buttons: true, MovedTo: []string{"C0HIGH", "G0IR"}}, now)},
+		{"alert_moved_reply", AlertMovedReply(hostile, []string{"C0HIGH", "not-a-channel"},
+			[]Change{{"Severity", "Medium", "High"}, {"Assigned to", "", hostile.AssignedTo},
+				{"Classification", "", string(hostile.Classification)}, {"Determination", "", hostile.Determination}}, now)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -138,7 +140,7 @@ func TestRenderAlertMoved(t *testing.T) {
 					}
 				}
 			}
-			if want := map[string]string{"alert_notice_moved": actionLink}[tc.name]; strings.Join(got, ",") != want {
+			if want := map[string]string{"alert_notice_moved": ActionLink}[tc.name]; strings.Join(got, ",") != want {
 				t.Errorf("buttons %v, want %q", got, want)
 			}
 		})
@@ -149,18 +151,18 @@ func TestRenderAlertMoved(t *testing.T) {
 // fits the text limit and carries no markup from the data.
 func TestRenderAlertFallbacks(t *testing.T) {
 	t.Parallel()
-	hostile := make([]defender.Alert, digestChunk)
+	hostile := make([]defender.Alert, DigestChunkSize)
 	for i := range hostile {
 		hostile[i] = fxHostileNotice()
 		hostile[i].ID = fmt.Sprintf("da63800000000000%04d_%d", i, 1000000000+i)
 	}
 	for _, tc := range []struct {
 		name   string
-		msg    rendered
+		msg    Message
 		alerts []defender.Alert
 	}{
-		{"alert_fallback", renderAlertFallback(fxHostileNotice(), fxPortal, "msg_too_long"), []defender.Alert{fxHostileNotice()}},
-		{"alert_digest_chunk_fallback", renderDigestChunkFallback(hostile, 50, 300, "invalid_blocks"), hostile},
+		{"alert_fallback", AlertFallback(fxHostileNotice(), fxPortal, "msg_too_long"), []defender.Alert{fxHostileNotice()}},
+		{"alert_digest_chunk_fallback", DigestChunkFallback(hostile, 50, 300, "invalid_blocks"), hostile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -181,12 +183,12 @@ func TestRenderAlertFallbacks(t *testing.T) {
 // Every alert of a digest chunk is listed, however long its lines.
 func TestDigestChunkListsEveryAlert(t *testing.T) {
 	t.Parallel()
-	hostile := make([]defender.Alert, digestChunk)
+	hostile := make([]defender.Alert, DigestChunkSize)
 	for i := range hostile {
 		hostile[i] = fxHostileNotice()
 		hostile[i].ID = fmt.Sprintf("da%d_x", i)
 	}
-	raw, err := json.Marshal(renderDigestChunk(hostile, 0, len(hostile), fxPortal, renderNow()))
+	raw, err := json.Marshal(DigestChunk(hostile, 0, len(hostile), fxPortal, renderNow()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,21 +196,5 @@ func TestDigestChunkListsEveryAlert(t *testing.T) {
 		if !strings.Contains(string(raw), "`"+a.ID+"`") && !strings.Contains(string(raw), a.ID+" ") && !strings.Contains(string(raw), " "+a.ID) {
 			t.Errorf("alert %s is not listed", a.ID)
 		}
-	}
-}
-
-func TestDigestRoundTrip(t *testing.T) {
-	t.Parallel()
-	v := visible{Status: "Resolved", AssignedTo: "a|b@contoso.com", Classification: "FalsePositive", Determination: "Clean", Severity: "High"}
-	got, ok := parseDigest(v.digest())
-	if !ok || got.AssignedTo != "a/b@contoso.com" || got.Status != "Resolved" || got.Severity != "High" {
-		t.Fatalf("round trip = %+v, %v", got, ok)
-	}
-	if _, ok := parseDigest("v0|x"); ok {
-		t.Fatal("an unknown encoding parsed")
-	}
-	cs := changes(visible{Status: "New"}, visible{Status: "Resolved", Classification: "TruePositive"})
-	if len(cs) != 2 || cs[0].Field != "Status" || cs[1].Field != "Classification" {
-		t.Fatalf("changes = %+v", cs)
 	}
 }

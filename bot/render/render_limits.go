@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strconv"
@@ -11,7 +11,7 @@ import (
 // extra fields, elements and blocks are dropped (with a note), buttons whose value or URL is too
 // long are dropped, and every block with a button gets a unique block_id. It returns how many
 // changes it made; the views keep to the limits themselves, so the tests expect zero.
-func fitLimits(r *rendered) int {
+func fitLimits(r *Message) int {
 	f := &limitFitter{ids: make(map[string]bool)}
 	if textLen(r.Text) > limitText {
 		r.Text = commands.Truncate(r.Text, limitText)

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"encoding/json"
@@ -84,7 +84,7 @@ func TestRenderAlertColour(t *testing.T) {
 		defender.SeverityHigh: "#d40e0d", defender.SeverityMedium: "#ff8c00", defender.SeverityLow: "#ffd700",
 		defender.SeverityInformational: "#8a8886", "": "#8a8886",
 	} {
-		msg := render(commands.Response{View: commands.AlertView{Alert: defender.Alert{ID: "da1", Severity: sev}}}, renderNow())
+		msg := Response(commands.Response{View: commands.AlertView{Alert: defender.Alert{ID: "da1", Severity: sev}}}, renderNow())
 		if len(msg.Attachments) != 1 || msg.Attachments[0].Color != want {
 			t.Errorf("severity %q: attachments %+v, want one of colour %s", sev, msg.Attachments, want)
 		}
@@ -99,12 +99,12 @@ func TestRenderMoreOffsetBacksOff(t *testing.T) {
 		alerts[i] = defender.Alert{ID: "da1", Title: strings.Repeat("long title ", 20), Severity: defender.SeverityLow}
 	}
 	cmd := `alerts severity Low since "2 days" é`
-	msg := render(commands.Response{View: commands.AlertListView{Alerts: alerts,
+	msg := Response(commands.Response{View: commands.AlertListView{Alerts: alerts,
 		More: &commands.More{Command: cmd, Offset: 600}}}, renderNow())
-	var got *moreValue
+	var got *MoreValue
 	forEachButton(msg, func(_ string, btn *slack.ButtonBlockElement) {
-		if btn.ActionID == actionMore {
-			got = new(moreValue)
+		if btn.ActionID == ActionMore {
+			got = new(MoreValue)
 			if err := json.Unmarshal([]byte(btn.Value), got); err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestRenderMoreOffsetBacksOff(t *testing.T) {
 	if shown == 0 || shown == len(alerts) {
 		t.Fatalf("%d alerts shown; the fixture should not fit", shown)
 	}
-	if diff := cmp.Diff(moreValue{Command: cmd, Offset: 600 - (len(alerts) - shown)}, *got); diff != "" {
+	if diff := cmp.Diff(MoreValue{Command: cmd, Offset: 600 - (len(alerts) - shown)}, *got); diff != "" {
 		t.Errorf("more value (-want +got):\n%s", diff)
 	}
 }
@@ -133,9 +133,9 @@ func TestRenderHuntSaysWhatWasCut(t *testing.T) {
 		if fx.name != "hunt_large" {
 			continue
 		}
-		msg := render(fx.resp, renderNow())
+		msg := Response(fx.resp, renderNow())
 		text := goldenText(t, msg)
-		if !strings.Contains(text, " of 10,000 rows shown.") || !strings.Contains(text, "The full result is sent to you as a CSV file in a direct message.") || !msg.cut {
+		if !strings.Contains(text, " of 10,000 rows shown.") || !strings.Contains(text, "The full result is sent to you as a CSV file in a direct message.") || !msg.Cut {
 			t.Errorf("no cut note in %s", text)
 		}
 		var table string

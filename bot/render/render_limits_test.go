@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 )
 
 // slackLimitViolations lists every Slack limit msg breaks.
-func slackLimitViolations(msg rendered) []string {
+func slackLimitViolations(msg Message) []string {
 	var out []string
 	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	if n := textLen(msg.Text); n > limitText || n == 0 {
@@ -102,15 +102,15 @@ func TestFitLimitsCutsWhatDoesNotFit(t *testing.T) {
 	}
 	var buttons []slack.BlockElement
 	for i := range 30 {
-		buttons = append(buttons, slack.NewButtonBlockElement(actionRun, fmt.Sprint(i), &slack.TextBlockObject{Type: slack.PlainTextType, Text: long}))
+		buttons = append(buttons, slack.NewButtonBlockElement(ActionRun, fmt.Sprint(i), &slack.TextBlockObject{Type: slack.PlainTextType, Text: long}))
 	}
-	buttons = append(buttons, slack.NewButtonBlockElement(actionRun, long, b.plain("too long", 75)))
-	msg := rendered{Text: long, Blocks: []slack.Block{
+	buttons = append(buttons, slack.NewButtonBlockElement(ActionRun, long, b.plain("too long", 75)))
+	msg := Message{Text: long, Blocks: []slack.Block{
 		slack.NewHeaderBlock(&slack.TextBlockObject{Type: slack.PlainTextType, Text: long}),
 		slack.NewSectionBlock(b.mrkdwn(long), fields, nil),
 		slack.NewContextBlock("", ctx...),
 		slack.NewActionBlock("", buttons...),
-		slack.NewActionBlock("", slack.NewButtonBlockElement(actionRun, long, b.plain("only one", 75))),
+		slack.NewActionBlock("", slack.NewButtonBlockElement(ActionRun, long, b.plain("only one", 75))),
 	}}
 	for range 60 {
 		msg.Attachments = append(msg.Attachments, slack.Attachment{Blocks: slack.Blocks{BlockSet: []slack.Block{
@@ -130,7 +130,7 @@ func TestFitLimitsCutsWhatDoesNotFit(t *testing.T) {
 
 func TestFitLimitsKeepsWhatFits(t *testing.T) {
 	t.Parallel()
-	msg := render(commands.Response{View: commands.AlertView{Alert: fxAlert(), PortalURL: fxPortal}}, renderNow())
+	msg := Response(commands.Response{View: commands.AlertView{Alert: fxAlert(), PortalURL: fxPortal}}, renderNow())
 	before := goldenText(t, msg)
 	if n := fitLimits(&msg); n != 0 {
 		t.Errorf("fitLimits made %d changes to a message that fits", n)

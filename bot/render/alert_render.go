@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strconv"
@@ -16,8 +16,8 @@ import (
 const (
 	// ActionAlertIsolate opens the approval flow to isolate the alert's device.
 	ActionAlertIsolate = "alert_isolate"
-	actionAlertAssign  = "alert_assign"
-	actionAlertResolve = "alert_resolve"
+	ActionAlertAssign  = "alert_assign"
+	ActionAlertResolve = "alert_resolve"
 	alertActionsBlock  = "alert_actions"
 	// maxOptionValue is Slack's limit on a select option's value.
 	maxOptionValue = 150
@@ -32,21 +32,21 @@ func resolveChoices() []struct{ class, label string } {
 	}
 }
 
-// noticeOptions shape an alert's message.
-type noticeOptions struct {
-	portal string
-	// buttons adds Isolate device, Assign to me and the Resolve menu (response actions are on);
+// NoticeOptions shape an alert's message.
+type NoticeOptions struct {
+	Portal string
+	// Buttons adds Isolate device, Assign to me and the Resolve menu (response actions are on);
 	// without it the message only links to the portal.
-	buttons bool
-	// movedTo are the channels the alert goes to now, when the message is in a channel it left:
+	Buttons bool
+	// MovedTo are the channels the alert goes to now, when the message is in a channel it left:
 	// the message says so and keeps only the portal link.
-	movedTo []string
+	MovedTo []string
 }
 
-// renderAlertNotice renders the message an alert is posted as: title, summary and buttons in the
+// AlertNotice renders the message an alert is posted as: title, summary and buttons in the
 // message, the details beside a colour bar for the severity.
-func renderAlertNotice(a defender.Alert, o noticeOptions, now time.Time) rendered {
-	portal := o.portal
+func AlertNotice(a defender.Alert, o NoticeOptions, now time.Time) Message {
+	portal := o.Portal
 	b := &msgBuilder{now: now.UTC()}
 	emoji, color := b.severityStyle(a.Severity)
 	title := b.alertTitle(a)
@@ -61,16 +61,16 @@ func renderAlertNotice(a defender.Alert, o noticeOptions, now time.Time) rendere
 		activity = "last activity " + b.ago(a.LastEventTime.Time)
 	}
 	b.section(b.join(severity, status, b.assigned(a.AssignedTo), b.code(a.ComputerDNSName, 200), activity))
-	if len(o.movedTo) > 0 {
-		b.context("➡️ Moved to " + b.channelLinks(o.movedTo) + ", where it is followed now. This message is kept up to date.")
+	if len(o.MovedTo) > 0 {
+		b.context("➡️ Moved to " + b.channelLinks(o.MovedTo) + ", where it is followed now. This message is kept up to date.")
 	}
-	b.alertButtons(a, portal, o.buttons && len(o.movedTo) == 0)
+	b.alertButtons(a, portal, o.Buttons && len(o.MovedTo) == 0)
 
 	d := &msgBuilder{now: b.now}
 	d.noticeDetails(a, portal)
 	b.attachments = append(b.attachments, slack.Attachment{Color: color, Blocks: slack.Blocks{BlockSet: d.blocks}})
 	text := emoji + " " + b.join(string(a.Severity), title, a.ComputerDNSName)
-	out := rendered{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks, Attachments: b.attachments}
+	out := Message{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks, Attachments: b.attachments}
 	fitLimits(&out)
 	return out
 }
@@ -85,14 +85,14 @@ func (b *msgBuilder) alertButtons(a defender.Alert, portal string, actions bool)
 		elems = append(elems, btn.WithStyle(slack.StyleDanger))
 	}
 	if open && len(a.ID) <= limitValue {
-		elems = append(elems, slack.NewButtonBlockElement(actionAlertAssign, a.ID, b.plain("Assign to me", limitButtonText)))
+		elems = append(elems, slack.NewButtonBlockElement(ActionAlertAssign, a.ID, b.plain("Assign to me", limitButtonText)))
 	}
 	if open && len(string(defender.InformationalExpectedActivity))+1+len(a.ID) <= maxOptionValue {
 		var opts []*slack.OptionBlockObject
 		for _, c := range resolveChoices() {
 			opts = append(opts, slack.NewOptionBlockObject(c.class+"|"+a.ID, b.plain(c.label, 75), nil))
 		}
-		elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, b.plain("Resolve as…", 75), actionAlertResolve, opts...))
+		elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, b.plain("Resolve as…", 75), ActionAlertResolve, opts...))
 	}
 	if link := b.linkButton("Open in portal", b.portalURL(portal, "alerts", a.ID)); link != nil {
 		elems = append(elems, link)
@@ -132,8 +132,8 @@ func (b *msgBuilder) noticeDetails(a defender.Alert, portal string) {
 		"updated "+b.when(a.LastUpdateTime.Time)))
 }
 
-// renderAlertChange renders the thread reply that says what changed in an alert.
-func renderAlertChange(a defender.Alert, cs []change, now time.Time) rendered {
+// AlertChange renders the thread reply that says what changed in an alert.
+func AlertChange(a defender.Alert, cs []Change, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	lines := make([]string, 0, len(cs))
 	for _, c := range cs {
@@ -142,14 +142,14 @@ func renderAlertChange(a defender.Alert, cs []change, now time.Time) rendered {
 	b.section("🔄 " + strings.Join(lines, "\n"))
 	b.context("Changed in Defender " + b.when(a.LastUpdateTime.Time) + " · the message above shows it now")
 	text := "Alert changed: " + b.alertTitle(a)
-	out := rendered{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks}
+	out := Message{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks}
 	fitLimits(&out)
 	return out
 }
 
-// renderChangeSummary renders the one message that replaces the thread replies when many
+// ChangeSummary renders the one message that replaces the thread replies when many
 // alerts of a channel changed in one poll: their messages are edited, and this says how.
-func renderChangeSummary(n int, counts []changeCount, now time.Time) rendered {
+func ChangeSummary(n int, counts []ChangeCount, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	b.section("🔄 *" + b.count(n, "alert changed", "alerts changed") + " in Defender at once.* Their messages above are edited in place; there is no reply for each.")
 	lines := make([]string, 0, len(counts))
@@ -161,19 +161,19 @@ func renderChangeSummary(n int, counts []changeCount, now time.Time) rendered {
 		lines = append(lines, "• *"+c.Field+"* → "+b.or(b.inline(c.To, 100))+": "+b.num(int64(c.N)))
 	}
 	b.section(strings.Join(lines, "\n"))
-	out := rendered{Text: b.count(n, "alert changed", "alerts changed"), Blocks: b.blocks}
+	out := Message{Text: b.count(n, "alert changed", "alerts changed"), Blocks: b.blocks}
 	fitLimits(&out)
 	return out
 }
 
-// changeCount is how many alerts had one field change to one value.
-type changeCount struct {
+// ChangeCount is how many alerts had one field change to one value.
+type ChangeCount struct {
 	Field, To string
 	N         int
 }
 
-// severityOrder sorts alerts most severe first.
-func severityOrder(a, b defender.Alert) int {
+// SeverityOrder sorts alerts most severe first.
+func SeverityOrder(a, b defender.Alert) int {
 	if d := b.Severity.Rank() - a.Severity.Rank(); d != 0 {
 		return d
 	}
@@ -186,4 +186,19 @@ func (b *msgBuilder) alertLine(a defender.Alert, portal string) string {
 	emoji, _ := b.severityStyle(a.Severity)
 	title := b.link(b.portalURL(portal, "alerts", a.ID), b.alertTitle(a), 120)
 	return "• " + emoji + " " + b.join(title, b.code(a.ComputerDNSName, 80), b.inline(string(a.Status), 20), b.code(a.ID, 60))
+}
+
+// KnownClassification reports whether class is one of the Resolve menu's options.
+func KnownClassification(class string) bool {
+	for _, c := range resolveChoices() {
+		if c.class == class {
+			return true
+		}
+	}
+	return false
+}
+
+// Change is one visible field that changed.
+type Change struct {
+	Field, From, To string
 }

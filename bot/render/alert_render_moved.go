@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strings"
@@ -35,10 +35,10 @@ func isChannelID(s string) bool {
 	return true
 }
 
-// renderAlertMovedReply renders the thread reply under an alert's message when the alert stops
+// AlertMovedReply renders the thread reply under an alert's message when the alert stops
 // going to that channel (its severity or another routed field changed): where it goes now, and
 // what changed.
-func renderAlertMovedReply(a defender.Alert, to []string, cs []change, now time.Time) rendered {
+func AlertMovedReply(a defender.Alert, to []string, cs []Change, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	lines := make([]string, 0, len(cs)+1)
 	lines = append(lines, "➡️ *Moved to* "+b.channelLinks(to)+": the alert is followed there now, and its buttons are there.")
@@ -48,7 +48,7 @@ func renderAlertMovedReply(a defender.Alert, to []string, cs []change, now time.
 	b.section(strings.Join(lines, "\n"))
 	b.context("Changed in Defender " + b.when(a.LastUpdateTime.Time) + " · the message above is kept up to date")
 	text := "Alert moved: " + b.alertTitle(a)
-	out := rendered{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks}
+	out := Message{Text: commands.Truncate(commands.EscapeMrkdwn(text), limitText), Blocks: b.blocks}
 	fitLimits(&out)
 	return out
 }

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"slices"
@@ -11,15 +11,15 @@ import (
 
 // A storm (more new alerts for one channel in one poll than the threshold) is posted as one
 // digest message instead of a flood: counts by severity and the most severe alerts, then every
-// alert listed in thread replies, digestChunk at a time. None is dropped.
+// alert listed in thread replies, DigestChunkSize at a time. None is dropped.
 const (
-	digestChunk = 50
-	digestTop   = 5
+	DigestChunkSize = 50
+	digestTop       = 5
 )
 
-// renderDigest renders the parent message of a storm digest of alerts (in any order), whose
+// Digest renders the parent message of a storm digest of alerts (in any order), whose
 // full list follows in chunks thread replies.
-func renderDigest(alerts []defender.Alert, chunks int, portal string, now time.Time) rendered {
+func Digest(alerts []defender.Alert, chunks int, portal string, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	b.header("🚨 " + b.count(len(alerts), "new alert", "new alerts") + " at once")
 	counts := map[defender.Severity]int{}
@@ -36,7 +36,7 @@ func renderDigest(alerts []defender.Alert, chunks int, portal string, now time.T
 	}
 	b.section(strings.Join(parts, " · "))
 	sorted := slices.Clone(alerts)
-	slices.SortStableFunc(sorted, severityOrder)
+	slices.SortStableFunc(sorted, SeverityOrder)
 	lines := make([]string, 0, digestTop)
 	for _, a := range sorted[:min(digestTop, len(sorted))] {
 		lines = append(lines, b.alertLine(a, portal))
@@ -45,14 +45,14 @@ func renderDigest(alerts []defender.Alert, chunks int, portal string, now time.T
 	b.context("Too many to post one by one: every alert is listed in this thread (" +
 		b.count(chunks, "message", "messages") + "). An alert that changes later is posted in the thread with its own buttons.")
 	text := "🚨 " + b.count(len(alerts), "new alert", "new alerts") + " at once; the list is in the thread."
-	out := rendered{Text: text, Blocks: b.blocks}
+	out := Message{Text: text, Blocks: b.blocks}
 	fitLimits(&out)
 	return out
 }
 
-// renderDigestChunk renders one thread reply of a digest: alerts from..from+len(alerts)-1 of
+// DigestChunk renders one thread reply of a digest: alerts from..from+len(alerts)-1 of
 // total.
-func renderDigestChunk(alerts []defender.Alert, from, total int, portal string, now time.Time) rendered {
+func DigestChunk(alerts []defender.Alert, from, total int, portal string, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	title := "*Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+len(alerts))) + " of " + b.num(int64(total)) + "*"
 	lines := make([]string, 0, len(alerts))
@@ -69,7 +69,7 @@ func renderDigestChunk(alerts []defender.Alert, from, total int, portal string, 
 		b.section(commands.Truncate(b.code(strings.Join(ids, " "), limitSection-2), limitSection))
 	}
 	text := "Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+len(alerts))) + " of " + b.num(int64(total))
-	out := rendered{Text: text, Blocks: b.blocks}
+	out := Message{Text: text, Blocks: b.blocks}
 	fitLimits(&out)
 	return out
 }

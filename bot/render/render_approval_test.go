@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"encoding/json"
@@ -89,7 +89,7 @@ func TestRenderApprovalCards(t *testing.T) {
 	for _, fx := range approvalFixtures() {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
-			msg := renderCard(fx.v, renderNow())
+			msg := ApprovalCard(fx.v, renderNow())
 			checkGolden(t, fx.name, msg)
 			for _, v := range slackLimitViolations(msg) {
 				t.Errorf("limit: %s", v)
@@ -107,7 +107,7 @@ var cardMention = regexp.MustCompile(`<@(U024BE7LH|U0G9QF9C6|W0LEAD2)>`)
 
 // checkCardMarkup is checkNoMarkupFromData for cards: mentions of the people involved are the
 // card's own, every other markup from the data must be neutralised.
-func checkCardMarkup(t *testing.T, msg rendered) {
+func checkCardMarkup(t *testing.T, msg Message) {
 	t.Helper()
 	raw := goldenJSON(t, msg)
 	var v any
@@ -124,7 +124,7 @@ func checkCardMarkup(t *testing.T, msg rendered) {
 
 // checkCardButtons checks that every button carries only the request id (or is the portal link),
 // that a pending card has exactly Approve and Deny, and a live action a Cancel button.
-func checkCardButtons(t *testing.T, v commands.ApprovalView, msg rendered) {
+func checkCardButtons(t *testing.T, v commands.ApprovalView, msg Message) {
 	t.Helper()
 	var labels []string
 	forEachButton(msg, func(blockID string, btn *slack.ButtonBlockElement) {
@@ -133,11 +133,11 @@ func checkCardButtons(t *testing.T, v commands.ApprovalView, msg rendered) {
 		}
 		labels = append(labels, btn.Text.Text)
 		switch btn.ActionID {
-		case actionApprove, actionDeny, actionCancel:
+		case ActionApprove, ActionDeny, ActionCancel:
 			if btn.Value != v.Approval.ID || len(btn.Value) > limitValue {
 				t.Errorf("%s carries %q, want only the request id", btn.ActionID, btn.Value)
 			}
-		case actionLink:
+		case ActionLink:
 			if !strings.HasPrefix(btn.URL, fxPortal+"/machines/") {
 				t.Errorf("link to %q", btn.URL)
 			}

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"github.com/mdebot/mdebot/commands"
@@ -54,4 +54,18 @@ func (b *msgBuilder) auditEmoji(event string) string {
 		return "📦"
 	}
 	return "•"
+}
+
+// AuditLine is one entry in escaped mrkdwn. People show as their plain ids (no mention, so the
+// channel notifies nobody).
+func AuditLine(e commands.AuditEntry) string {
+	b := &msgBuilder{}
+	line := b.auditEmoji(e.Event) + " *" + b.or(b.inline(e.Event, 40)) + "* " +
+		b.join(b.inline(e.Verb, 30), b.code(e.Target, 200), "by "+b.or(b.code(e.Actor, 40)),
+			b.labelled("request", b.code(e.Request, 40)), b.labelled("action", b.code(e.ActionID, 60)),
+			e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
+	if e.Detail != "" {
+		line += "\n" + b.inline(e.Detail, 500)
+	}
+	return commands.Truncate(line, limitSection)
 }

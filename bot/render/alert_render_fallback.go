@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strconv"
@@ -12,9 +12,9 @@ import (
 // accept, metadata), the alert is still posted, as a short text message with no blocks that
 // names it and links to the portal. Losing the alert would be worse than a plain message.
 
-// renderAlertFallback renders an alert as a plain text message: severity, title, device,
+// AlertFallback renders an alert as a plain text message: severity, title, device,
 // status, its id and the portal link, and why the full message is missing.
-func renderAlertFallback(a defender.Alert, portal, code string) rendered {
+func AlertFallback(a defender.Alert, portal, code string) Message {
 	b := &msgBuilder{}
 	emoji, _ := b.severityStyle(a.Severity)
 	// Pieces are cut short enough that the whole stays under limitText even when every character
@@ -23,12 +23,12 @@ func renderAlertFallback(a defender.Alert, portal, code string) rendered {
 	line := emoji + " *" + b.or(b.inline(string(a.Severity), 30)) + "* " +
 		b.join(title, b.code(a.ComputerDNSName, 100), b.inline(string(a.Status), 30), "Alert ID "+b.or(b.code(a.ID, 100)))
 	note := "_Slack refused the full message (" + b.inline(code, 60) + "); open the alert in the portal for its details._"
-	return rendered{Text: line + "\n" + note}
+	return Message{Text: line + "\n" + note}
 }
 
-// renderDigestChunkFallback renders a digest chunk as plain text lines: every alert keeps its
+// DigestChunkFallback renders a digest chunk as plain text lines: every alert keeps its
 // line (severity emoji, id, and as much of its title as fits), so that none is left out.
-func renderDigestChunkFallback(alerts []defender.Alert, from, total int, code string) rendered {
+func DigestChunkFallback(alerts []defender.Alert, from, total int, code string) Message {
 	b := &msgBuilder{}
 	var sb strings.Builder
 	sb.WriteString("*Alerts " + strconv.Itoa(from+1) + "–" + strconv.Itoa(from+len(alerts)) + " of " + strconv.Itoa(total) + "*")
@@ -43,7 +43,7 @@ func renderDigestChunkFallback(alerts []defender.Alert, from, total int, code st
 		sb.WriteString(line)
 	}
 	sb.WriteString("\n_Slack refused the full list (" + b.inline(code, 60) + "); the alert IDs are above._")
-	return rendered{Text: commands.Truncate(sb.String(), limitText)}
+	return Message{Text: commands.Truncate(sb.String(), limitText)}
 }
 
 // fitInline is inline(s) cut so that the escaped text holds at most room characters.
@@ -56,7 +56,7 @@ func (b *msgBuilder) fitInline(s string, room int) string {
 	return ""
 }
 
-// plainFallback keeps a message's text alone (its text is already a summary of it).
-func plainFallback(m rendered) rendered {
-	return rendered{Text: commands.Truncate(m.Text, limitText)}
+// PlainFallback keeps a message's text alone (its text is already a summary of it).
+func PlainFallback(m Message) Message {
+	return Message{Text: commands.Truncate(m.Text, limitText)}
 }

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenJSON is the message as json.MarshalIndent writes it, decoded and written again without
 // HTML escaping, so the golden files show &lt; and < as they are sent rather than as \u003c.
-func goldenJSON(t *testing.T, msg rendered) []byte {
+func goldenJSON(t *testing.T, msg Message) []byte {
 	t.Helper()
 	raw, err := json.MarshalIndent(msg, "", "  ")
 	if err != nil {
@@ -47,7 +47,7 @@ func TestRenderFixtures(t *testing.T) {
 	for _, fx := range renderFixtures() {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
-			msg := render(fx.resp, renderNow())
+			msg := Response(fx.resp, renderNow())
 			checkGolden(t, fx.name, msg)
 			for _, v := range slackLimitViolations(msg) {
 				t.Errorf("limit: %s", v)
@@ -63,7 +63,7 @@ func TestRenderFixtures(t *testing.T) {
 }
 
 // checkGolden compares msg with testdata/<name>.golden.json, or rewrites it with -update.
-func checkGolden(t *testing.T, name string, msg rendered) {
+func checkGolden(t *testing.T, name string, msg Message) {
 	t.Helper()
 	got := goldenJSON(t, msg)
 	path := filepath.Join("testdata", name+".golden.json")
@@ -88,7 +88,7 @@ func checkFitsByItself(t *testing.T, resp commands.Response) {
 	t.Helper()
 	b := &msgBuilder{now: renderNow()}
 	b.view(resp)
-	msg := rendered{Blocks: b.blocks, Attachments: b.attachments}
+	msg := Message{Blocks: b.blocks, Attachments: b.attachments}
 	if n := fitLimits(&msg); n != 0 {
 		t.Errorf("fitLimits made %d changes; the view should fit by itself", n)
 	}
@@ -97,7 +97,7 @@ func checkFitsByItself(t *testing.T, resp commands.Response) {
 // checkNoMarkupFromData checks that no text Slack parses (mrkdwn and the message text) holds a
 // mention, a broadcast, a channel link, formatting or a link that the data brought in. The only
 // links are the portal's. plain_text is shown as it is and never parsed, so it is exempt.
-func checkNoMarkupFromData(t *testing.T, msg rendered) {
+func checkNoMarkupFromData(t *testing.T, msg Message) {
 	t.Helper()
 	raw, err := json.MarshalIndent(msg, "", "  ")
 	if err != nil {
@@ -121,7 +121,7 @@ func checkNoMarkupFromData(t *testing.T, msg rendered) {
 }
 
 // shownTextLen counts the characters of every text object and of the message text.
-func shownTextLen(t *testing.T, msg rendered) int {
+func shownTextLen(t *testing.T, msg Message) int {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(goldenJSON(t, msg), &v); err != nil {
@@ -212,7 +212,7 @@ func excerptAround(s, sub string) string {
 
 // checkButtons checks every button: a known action, a block_id, a value Slack accepts, and values
 // that decode back to the command they carry.
-func checkButtons(t *testing.T, resp commands.Response, msg rendered) {
+func checkButtons(t *testing.T, resp commands.Response, msg Message) {
 	t.Helper()
 	runs := make(map[string]bool) // the commands run buttons may carry
 	var more *commands.More
@@ -243,8 +243,8 @@ func checkButtons(t *testing.T, resp commands.Response, msg rendered) {
 			t.Errorf("a button value of %d bytes", len(btn.Value))
 		}
 		switch btn.ActionID {
-		case actionMore:
-			var mv moreValue
+		case ActionMore:
+			var mv MoreValue
 			if err := json.Unmarshal([]byte(btn.Value), &mv); err != nil {
 				t.Errorf("more value %q: %v", btn.Value, err)
 			}
@@ -252,12 +252,12 @@ func checkButtons(t *testing.T, resp commands.Response, msg rendered) {
 				t.Errorf("more value %+v, view has %+v", mv, more)
 			}
 			seenMore = true
-		case actionRun:
+		case ActionRun:
 			if !runs[btn.Value] {
 				t.Errorf("run button with unexpected command %q", btn.Value)
 			}
 			seenRuns++
-		case actionLink:
+		case ActionLink:
 			if !strings.HasPrefix(btn.URL, fxPortal+"/") || btn.Value != "" {
 				t.Errorf("link button to %q", btn.URL)
 			}
@@ -288,10 +288,10 @@ func checkButtons(t *testing.T, resp commands.Response, msg rendered) {
 	}
 }
 
-func goldenText(t *testing.T, msg rendered) string { return string(goldenJSON(t, msg)) }
+func goldenText(t *testing.T, msg Message) string { return string(goldenJSON(t, msg)) }
 
 // forEachButton calls f with every button in msg and the block_id of its block.
-func forEachButton(msg rendered, f func(blockID string, btn *slack.ButtonBlockElement)) {
+func forEachButton(msg Message, f func(blockID string, btn *slack.ButtonBlockElement)) {
 	for _, blk := range allBlocks(msg) {
 		switch x := blk.(type) {
 		case *slack.ActionBlock:
@@ -308,7 +308,7 @@ func forEachButton(msg rendered, f func(blockID string, btn *slack.ButtonBlockEl
 	}
 }
 
-func allBlocks(msg rendered) []slack.Block {
+func allBlocks(msg Message) []slack.Block {
 	all := append([]slack.Block(nil), msg.Blocks...)
 	for _, a := range msg.Attachments {
 		all = append(all, a.Blocks.BlockSet...)

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strings"
@@ -101,7 +101,7 @@ func (b *msgBuilder) runButton(label, command string) *slack.ButtonBlockElement 
 	if command == "" || len(command) > limitValue {
 		return nil
 	}
-	return slack.NewButtonBlockElement(actionRun, command, b.plain(label, limitButtonText))
+	return slack.NewButtonBlockElement(ActionRun, command, b.plain(label, limitButtonText))
 }
 
 // linkButton is a button that opens url, or nil without a url.
@@ -109,7 +109,7 @@ func (b *msgBuilder) linkButton(label, url string) *slack.ButtonBlockElement {
 	if url == "" || len(url) > limitURL {
 		return nil
 	}
-	btn := slack.NewButtonBlockElement(actionLink, "", b.plain(label, limitButtonText))
+	btn := slack.NewButtonBlockElement(ActionLink, "", b.plain(label, limitButtonText))
 	return btn.WithURL(url)
 }
 
