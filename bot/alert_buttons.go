@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
-	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
 
@@ -17,23 +17,21 @@ import (
 // applies (an update the policy gates gets an approval card, "never" is refused) and the change
 // is audited. The alert changes in MDE, and the next poll edits the message. Isolate device
 // belongs to the approval flow (HandleAlertIsolate).
-func (b *Bot) HandleAlertButtons() {
+func HandleAlertButtons(h interact.Host) {
 	run := func(ctx context.Context, cb slack.InteractionCallback, text string) {
-		b.runJob(ctx, job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: channelOf(cb), Text: text},
-			responseURL: cb.ResponseURL, received: b.opts.Now(), fromButton: true})
+		h.RunCommand(ctx, interact.ReplyTo(cb), text)
 	}
 	refuse := func(ctx context.Context, cb slack.InteractionCallback) {
-		j := job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
-		b.postResponse(ctx, j, render.Mrkdwn("This control does not name an alert; nothing was changed."), false)
+		h.Respond(ctx, interact.ReplyTo(cb), render.Mrkdwn("This control does not name an alert; nothing was changed."), false)
 	}
-	b.HandleButton(render.ActionAlertAssign, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+	h.HandleButton(render.ActionAlertAssign, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		if !alertIDRe.MatchString(a.Value) {
 			refuse(ctx, cb)
 			return
 		}
 		run(ctx, cb, "alert "+a.Value+" assign me")
 	})
-	b.HandleButton(render.ActionAlertResolve, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+	h.HandleButton(render.ActionAlertResolve, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		class, id, _ := strings.Cut(a.SelectedOption.Value, "|")
 		if !alertIDRe.MatchString(id) || !render.KnownClassification(class) {
 			refuse(ctx, cb)
@@ -48,14 +46,13 @@ func (b *Bot) HandleAlertButtons() {
 // (AlertOptions.ActionButtons), but messages posted while actions were on still do, and a click
 // on them says why nothing happens rather than nothing at all. Call it before Run, instead of
 // HandleAlertButtons and HandleAlertIsolate.
-func (b *Bot) HandleAlertButtonsOff() {
+func HandleAlertButtonsOff(h interact.Host) {
 	answer := func(ctx context.Context, cb slack.InteractionCallback, _ slack.BlockAction) {
-		j := job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
-		b.postResponse(ctx, j, render.Mrkdwn("Response actions are turned off for this bot, so alerts cannot be isolated, "+
+		h.Respond(ctx, interact.ReplyTo(cb), render.Mrkdwn("Response actions are turned off for this bot, so alerts cannot be isolated, "+
 			"assigned or resolved from Slack; use the alert's portal link."), false)
 	}
 	for _, id := range []string{render.ActionAlertIsolate, render.ActionAlertAssign, render.ActionAlertResolve} {
-		b.HandleButton(id, answer)
+		h.HandleButton(id, answer)
 	}
 }
 

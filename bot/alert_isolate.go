@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
@@ -31,20 +32,20 @@ type modalOpener interface {
 // the click asks for a reason in a modal, and the submission runs `isolate <device> <reason>` as
 // the person who submitted it, so the request meets the same role check, policy and approval
 // card as the slash command. Nothing runs without an approval the policy asks for.
-func (b *Bot) HandleAlertIsolate(api modalOpener, log *slog.Logger) {
-	b.HandleButton(render.ActionAlertIsolate, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+func HandleAlertIsolate(h interact.Host, api modalOpener, log *slog.Logger) {
+	h.HandleButton(render.ActionAlertIsolate, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		machine, alert, ok := strings.Cut(a.Value, "|")
 		if !ok || !defender.IsMachineID(machine) || alert == "" {
 			return // not a value this bot made
 		}
-		meta, _ := json.Marshal(isolateMeta{MachineID: machine, AlertID: alert, Channel: channelOf(cb)})
+		meta, _ := json.Marshal(isolateMeta{MachineID: machine, AlertID: alert, Channel: interact.ChannelOf(cb)})
 		if _, err := api.OpenViewContext(ctx, cb.TriggerID, isolateModal(string(meta))); err != nil {
 			log.Warn("isolate reason modal not opened", "alert", alert, "err", err)
-			b.postResponse(ctx, job{req: commands.Request{UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL},
+			h.Respond(ctx, interact.ReplyTo(cb),
 				render.Mrkdwn("The reason form could not be opened. Use `/mde isolate "+machine+" <reason>` instead."), false)
 		}
 	})
-	b.HandleView(viewIsolateReason, ViewHandler{
+	h.HandleView(viewIsolateReason, interact.ViewHandler{
 		ErrorBlock: "reason",
 		Validate: func(cb slack.InteractionCallback) map[string]string {
 			if isolateReason(cb) == "" {
@@ -58,8 +59,7 @@ func (b *Bot) HandleAlertIsolate(api modalOpener, log *slog.Logger) {
 				return
 			}
 			text := "isolate " + meta.MachineID + " " + commands.QuoteArg(isolateReason(cb)+" (alert "+meta.AlertID+")")
-			b.runJob(ctx, job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: meta.Channel, Text: text},
-				received: b.opts.Now(), fromButton: true})
+			h.RunCommand(ctx, interact.Reply{UserID: cb.User.ID, ChannelID: meta.Channel}, text)
 		},
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
@@ -16,6 +17,7 @@ type cardAPI interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 }
 
 // ApprovalOptions configure the approval cards.
@@ -24,6 +26,8 @@ type ApprovalOptions struct {
 	Channel string
 	// Now is the clock of the cards' relative times; default time.Now.
 	Now func() time.Time
+	// Log gets what went wrong; default none.
+	Log *slog.Logger
 }
 
 // Approvals is the Slack side of the four-eyes workflow: it posts request cards to the approval
@@ -32,7 +36,7 @@ type ApprovalOptions struct {
 // executions, the Defender actions followed to their end). commands.Approvals decides
 // everything; this only shows it.
 type Approvals struct {
-	bot     *Bot
+	host    host
 	api     cardAPI
 	flow    *commands.Approvals
 	channel string
@@ -40,25 +44,35 @@ type Approvals struct {
 	log     *slog.Logger
 }
 
-// NewApprovals wires the approval cards into b: it registers the button and modal handlers and
-// makes b post the card of every new request. Call it before b.Run.
-func NewApprovals(b *Bot, api cardAPI, flow *commands.Approvals, opts ApprovalOptions) *Approvals {
+// host is the socket-mode runtime (*socket.Bot), which also hands over the answers that ask for
+// an approval.
+type host interface {
+	interact.Host
+	HandleApproval(h interact.ApprovalHandler)
+}
+
+// NewApprovals wires the approval cards into the runtime h: it registers the button and modal
+// handlers and makes h post the card of every new request. Call it before h runs.
+func NewApprovals(h host, api cardAPI, flow *commands.Approvals, opts ApprovalOptions) *Approvals {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &Approvals{bot: b, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: b.log.With("component", "approvals")}
-	b.approvals = a
-	b.HandleButton(render.ActionApprove, a.onApprove)
-	b.HandleButton(render.ActionDeny, a.onDeny)
-	b.HandleButton(render.ActionCancel, a.onCancel)
-	b.HandleView(viewDeny, ViewHandler{Validate: validateDeny, Run: a.onDenySubmit, ErrorBlock: blockReason})
-	b.HandleView(viewCancel, ViewHandler{Validate: validateCancel, Run: a.onCancelSubmit, ErrorBlock: blockReason})
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &Approvals{host: h, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: opts.Log.With("component", "approvals")}
+	h.HandleApproval(a.requested)
+	h.HandleButton(render.ActionApprove, a.onApprove)
+	h.HandleButton(render.ActionDeny, a.onDeny)
+	h.HandleButton(render.ActionCancel, a.onCancel)
+	h.HandleView(viewDeny, interact.ViewHandler{Validate: validateDeny, Run: a.onDenySubmit, ErrorBlock: blockReason})
+	h.HandleView(viewCancel, interact.ViewHandler{Validate: validateCancel, Run: a.onCancelSubmit, ErrorBlock: blockReason})
 	return a
 }
 
 // requested posts the card of a new request, answers the requester with a link to it, and runs
 // the request at once when it needs no approval.
-func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response) {
+func (a *Approvals) requested(ctx context.Context, to interact.Reply, resp commands.Response) {
 	ap := resp.Approval.Approval
 	msg := render.ApprovalCard(*resp.Approval, a.now())
 	ch, ts, err := a.api.PostMessageContext(ctx, a.channel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
@@ -74,7 +88,7 @@ func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response
 		} else {
 			a.flow.Abandon(ctx, ap.ID, "the approval card could not be posted")
 		}
-		a.bot.postResponse(ctx, j, render.Mrkdwn(text), false)
+		a.host.Respond(ctx, to, render.Mrkdwn(text), false)
 		return
 	}
 	if err := a.flow.SetCard(ctx, ap.ID, ch, ts); err != nil {
@@ -86,7 +100,7 @@ func (a *Approvals) requested(ctx context.Context, j job, resp commands.Response
 		link = "<" + p + "|in the approval channel>"
 	}
 	text := commands.EscapeMrkdwn(resp.Text) + " The card is " + link + "."
-	a.bot.postResponse(ctx, j, render.Mrkdwn(text), false)
+	a.host.Respond(ctx, to, render.Mrkdwn(text), false)
 	if ap.State == commands.ApprovalApproved {
 		a.run(ctx, ap)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
@@ -34,7 +35,7 @@ func cardOf(cb slack.InteractionCallback) commands.CardRef {
 	if ts == "" {
 		ts = cb.Message.Timestamp
 	}
-	return commands.CardRef{Channel: channelOf(cb), TS: ts}
+	return commands.CardRef{Channel: interact.ChannelOf(cb), TS: ts}
 }
 
 // onApprove handles Approve: one vote, then the run when it completed the quorum.
@@ -160,8 +161,7 @@ func (a *Approvals) onCancelSubmit(ctx context.Context, cb slack.InteractionCall
 	if reason == "" {
 		reason = commands.DefaultCancelReason
 	}
-	a.bot.runJob(ctx, job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: m.Channel,
-		Text: "cancel " + action + " " + commands.QuoteArg(reason)}, received: a.bot.opts.Now(), fromButton: true})
+	a.host.RunCommand(ctx, interact.Reply{UserID: cb.User.ID, ChannelID: m.Channel}, "cancel "+action+" "+commands.QuoteArg(reason))
 }
 
 // after shows a modal's outcome: the card, and the refusal or note to the person (a modal has
@@ -178,15 +178,16 @@ func (a *Approvals) after(ctx context.Context, user, channel string, o commands.
 		return
 	}
 	msg := render.Mrkdwn(commands.EscapeMrkdwn(text))
-	if _, err := a.bot.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
+	if _, err := a.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
 		a.log.Warn("answer not posted", "user", user, "err", err)
 	}
 }
 
 // answer tells the person who clicked, privately, through the click's response_url.
 func (a *Approvals) answer(ctx context.Context, cb slack.InteractionCallback, text string) {
-	j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: channelOf(cb)}, responseURL: cb.ResponseURL}
-	a.bot.postResponse(ctx, j, render.Mrkdwn(commands.EscapeMrkdwn(text)), false)
+	to := interact.ReplyTo(cb)
+	to.Ref = commands.NewRef()
+	a.host.Respond(ctx, to, render.Mrkdwn(commands.EscapeMrkdwn(text)), false)
 }
 
 func mentions(users []string) []string {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -62,13 +63,14 @@ type Bot struct {
 	opts    Options
 	jobs    chan job
 	replies chan struct{} // bounds the goroutines that tell users the bot is busy
-	buttons map[string]ButtonHandler
-	views   map[string]ViewHandler
+	buttons map[string]interact.ButtonHandler
+	views   map[string]interact.ViewHandler
 	// active counts busy workers; lastStart is when a worker last picked up a job (UnixNano).
 	active    atomic.Int32
 	lastStart atomic.Int64
-	// approvals posts the cards of new requests (NewApprovals sets it).
-	approvals *Approvals
+	// onApproval answers the responses that ask for an approval (HandleApproval sets it).
+	onApproval interact.ApprovalHandler
+	responder  interact.Responder
 }
 
 // New returns a bot reading events from a socketmode.Client's Events channel.
@@ -97,18 +99,20 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 	if health == nil {
 		health = NewHealth(opts.Now)
 	}
+	log = log.With("component", "bot")
 	return &Bot{
-		log:     log.With("component", "bot"),
-		events:  events,
-		ack:     ack,
-		api:     api,
-		router:  router,
-		health:  health,
-		opts:    opts,
-		jobs:    make(chan job, opts.Queue),
-		replies: make(chan struct{}, 16),
-		buttons: map[string]ButtonHandler{},
-		views:   map[string]ViewHandler{},
+		log:       log,
+		events:    events,
+		ack:       ack,
+		api:       api,
+		router:    router,
+		health:    health,
+		opts:      opts,
+		jobs:      make(chan job, opts.Queue),
+		replies:   make(chan struct{}, 16),
+		buttons:   map[string]interact.ButtonHandler{},
+		views:     map[string]interact.ViewHandler{},
+		responder: interact.Responder{HTTP: opts.HTTPClient, API: api, Log: log},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
@@ -431,7 +432,7 @@ func TestRegisteredButtonAndViewHandlers(t *testing.T) {
 		b.HandleButton("approve", func(_ context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 			clicks <- cb.User.ID + ":" + a.Value
 		})
-		b.HandleView("deny_reason", ViewHandler{
+		b.HandleView("deny_reason", interact.ViewHandler{
 			ErrorBlock: "reason",
 			Validate: func(cb slack.InteractionCallback) map[string]string {
 				if strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value) == "" {
@@ -487,7 +488,7 @@ func TestPanicInRequestIsContained(t *testing.T) {
 func TestPanicInEventLoopIsContained(t *testing.T) {
 	t.Parallel()
 	h := newHarnessWith(t, Options{}, func(b *Bot) {
-		b.HandleView("bad", ViewHandler{Validate: func(slack.InteractionCallback) map[string]string { panic("validator") }})
+		b.HandleView("bad", interact.ViewHandler{Validate: func(slack.InteractionCallback) map[string]string { panic("validator") }})
 	}, echoVerb())
 	cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission}
 	cb.View.CallbackID = "bad"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
@@ -100,7 +101,7 @@ func (b *Bot) onInteraction(ctx context.Context, evt socketmode.Event) {
 	b.ackNow(ctx, evt.Request, nil)
 	for _, a := range cb.ActionCallback.BlockActions {
 		if h, ok := b.buttons[a.ActionID]; ok {
-			j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: channelOf(cb)},
+			j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: interact.ChannelOf(cb)},
 				responseURL: cb.ResponseURL, received: b.opts.Now(), fromButton: true,
 				fn: func(ctx context.Context) { h(ctx, cb, *a) }}
 			if !b.enqueue(j) {
@@ -141,32 +142,34 @@ func (b *Bot) onViewSubmission(ctx context.Context, req *socketmode.Request, cb 
 	b.ackNow(ctx, req, nil)
 }
 
-// ButtonHandler handles a click on a button with a given action id; it runs on a worker, as the
-// person who clicked (cb.User.ID), and must check that person's rights itself.
-type ButtonHandler func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction)
-
-// ViewHandler handles the submission of a modal with a given callback id.
-type ViewHandler struct {
-	// Validate runs in the event loop, so it must do no I/O; the errors it returns (block id ->
-	// message) are shown in the modal and nothing runs.
-	Validate func(cb slack.InteractionCallback) map[string]string
-	// Run does the work on a worker.
-	Run func(ctx context.Context, cb slack.InteractionCallback)
-	// ErrorBlock is the block that shows "busy" when no worker can take the submission.
-	ErrorBlock string
-}
-
 // HandleButton registers a handler for clicks on buttons with actionID. Call it before Run.
-func (b *Bot) HandleButton(actionID string, h ButtonHandler) { b.buttons[actionID] = h }
+func (b *Bot) HandleButton(actionID string, h interact.ButtonHandler) { b.buttons[actionID] = h }
 
 // HandleView registers a handler for submissions of modals with callbackID. Call it before Run.
-func (b *Bot) HandleView(callbackID string, h ViewHandler) { b.views[callbackID] = h }
+func (b *Bot) HandleView(callbackID string, h interact.ViewHandler) { b.views[callbackID] = h }
 
-func channelOf(cb slack.InteractionCallback) string {
-	if cb.Channel.ID != "" {
-		return cb.Channel.ID
+// HandleApproval registers the handler that answers a command whose response asks for an
+// approval (the approval cards). Call it before Run; without one, the response is shown as is.
+func (b *Bot) HandleApproval(h interact.ApprovalHandler) { b.onApproval = h }
+
+// Respond answers to (see interact.Responder).
+func (b *Bot) Respond(ctx context.Context, to interact.Reply, msg render.Message, inChannel bool) {
+	b.responder.Respond(ctx, to, msg, inChannel)
+}
+
+// RunCommand runs text through the router as to.UserID, as if typed after a click, and answers
+// to (a new reference is made when to.Ref is empty).
+func (b *Bot) RunCommand(ctx context.Context, to interact.Reply, text string) {
+	if to.Ref == "" {
+		to.Ref = commands.NewRef()
 	}
-	return cb.Container.ChannelID
+	b.runJob(ctx, job{req: commands.Request{Ref: to.Ref, UserID: to.UserID, ChannelID: to.ChannelID, Text: text},
+		responseURL: to.ResponseURL, received: b.opts.Now(), fromButton: true})
+}
+
+// reply is who the job answers.
+func (j job) reply() interact.Reply {
+	return interact.Reply{Ref: j.req.Ref, UserID: j.req.UserID, ChannelID: j.req.ChannelID, ResponseURL: j.responseURL}
 }
 
 // buttonJob turns a click on a "more" or "run" button into a job run as the person who clicked.
@@ -182,7 +185,7 @@ func buttonJob(cb slack.InteractionCallback, a *slack.BlockAction, now time.Time
 		received:    now,
 		fromButton:  true,
 	}
-	j.req.ChannelID = channelOf(cb)
+	j.req.ChannelID = interact.ChannelOf(cb)
 	switch a.ActionID {
 	case render.ActionRun:
 		j.req.Text = a.Value

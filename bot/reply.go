@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/mdebot/mdebot/bot/render"
@@ -20,8 +19,8 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 		return
 	}
 	resp := b.router.Handle(ctx, j.req)
-	if resp.Approval != nil && b.approvals != nil {
-		b.approvals.requested(ctx, j, resp)
+	if resp.Approval != nil && b.onApproval != nil {
+		b.onApproval(ctx, j.reply(), resp)
 		return
 	}
 	msg := render.Response(resp, b.opts.Now())
@@ -33,31 +32,9 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 	b.postResponse(ctx, j, msg, resp.InChannel)
 }
 
-// postResponse answers through the request's response_url (which works in any channel, even
-// one the bot is not in), falling back to an ephemeral message.
+// postResponse answers the job's requester.
 func (b *Bot) postResponse(ctx context.Context, j job, msg render.Message, inChannel bool) {
-	rt := slack.ResponseTypeEphemeral
-	if inChannel {
-		rt = slack.ResponseTypeInChannel
-	}
-	if j.responseURL != "" {
-		wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: rt, Attachments: msg.Attachments}
-		if len(msg.Blocks) > 0 {
-			wm.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
-		}
-		err := slack.PostWebhookCustomHTTPContext(ctx, j.responseURL, b.opts.HTTPClient, wm)
-		if err == nil {
-			return
-		}
-		b.log.Warn("reply through response_url failed; trying an ephemeral message", "ref", j.req.Ref, "err", redactURLError(err, j.responseURL))
-	}
-	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
-	if len(msg.Attachments) > 0 {
-		opts = append(opts, slack.MsgOptionAttachments(msg.Attachments...))
-	}
-	if _, err := b.api.PostEphemeralContext(ctx, j.req.ChannelID, j.req.UserID, opts...); err != nil {
-		b.log.Error("reply failed", "ref", j.req.Ref, "user", j.req.UserID, "err", err)
-	}
+	b.responder.Respond(ctx, j.reply(), msg, inChannel)
 }
 
 // upload sends a file to the requester in a direct message, never to the channel: a hunting
@@ -80,15 +57,6 @@ func (b *Bot) upload(ctx context.Context, j job, f *commands.File) string {
 	}
 	b.log.Warn("file upload failed", "ref", j.req.Ref, "user", j.req.UserID, "err", err)
 	return "The full result could not be sent to you in a direct message. (ref " + j.req.Ref + ")"
-}
-
-// redactURLError keeps a response URL (a bearer capability) out of logs.
-func redactURLError(err error, url string) string {
-	s := err.Error()
-	if url != "" {
-		s = strings.ReplaceAll(s, url, "<response_url>")
-	}
-	return s
 }
 
 // jobAge is how long a job waited, for logs.

@@ -76,11 +76,11 @@ func (a *app) wireAlertButtons(authz *commands.Authorizer) {
 		return
 	}
 	if a.appr.flow == nil {
-		a.bot.HandleAlertButtonsOff()
+		bot.HandleAlertButtonsOff(a.bot)
 		return
 	}
-	a.bot.HandleAlertButtons()
-	a.bot.HandleAlertIsolate(a.slack, a.log)
+	bot.HandleAlertButtons(a.bot)
+	bot.HandleAlertIsolate(a.bot, a.slack, a.log)
 }
 
 // serveAlerts runs the poller with the app's other loops.

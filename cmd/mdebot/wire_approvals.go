@@ -69,7 +69,7 @@ func (a *app) wireApprovalCards() {
 	if a.appr.flow == nil {
 		return
 	}
-	a.appr.cards = bot.NewApprovals(a.bot, a.slack, a.appr.flow, bot.ApprovalOptions{Channel: a.cfg.ApprovalChannel, Now: a.appr.clock()})
+	a.appr.cards = bot.NewApprovals(a.bot, a.slack, a.appr.flow, bot.ApprovalOptions{Channel: a.cfg.ApprovalChannel, Now: a.appr.clock(), Log: a.log})
 }
 
 // serveApprovals runs the sweeper and the audit mirror with the app's other loops.
