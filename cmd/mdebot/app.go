@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/bot/alerts"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
@@ -41,7 +42,7 @@ type app struct {
 	httpLn  net.Listener
 	cleanup []func()
 	appr    approvalWiring
-	alerts  *bot.Poller
+	alerts  *alerts.Poller
 }
 
 // newLogger builds the process logger from the configuration.

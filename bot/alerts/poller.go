@@ -1,4 +1,11 @@
-package bot
+// Package alerts is the alert notifier: the replica holding the leader lock polls MDE for
+// alerts, claims each in Redis, posts it (or a storm digest) to its routed channel through a
+// paced client, edits the message and replies in its thread when the alert changes, follows it
+// when it moves to another channel, reconciles what a dead poller posted from channel history,
+// reports its state to status, and answers the alert buttons (Assign to me, Resolve, Isolate
+// device) by running the alert command as the person who clicked. It must not decide who may do
+// what (commands does), build Block Kit itself (bot/render does), or import the socket runtime.
+package alerts
 
 import (
 	"cmp"
@@ -10,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdebot/mdebot/bot/slackpost"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
@@ -19,8 +27,8 @@ import (
 // PollerName names the alert poller's leader lock, watermark and statistics in the store.
 const PollerName = "alertpoller"
 
-// AlertOptions configure the alert poller. Zero values take the defaults shown.
-type AlertOptions struct {
+// Options configure the alert poller. Zero values take the defaults shown.
+type Options struct {
 	// Owner names this replica in claims, logs and status (a random suffix is added).
 	Owner string
 	// DefaultChannel receives the alerts no route matches (MDEBOT_ALERT_CHANNEL).
@@ -74,7 +82,7 @@ type AlertOptions struct {
 	Log *slog.Logger
 }
 
-func (o *AlertOptions) defaults() {
+func (o *Options) defaults() {
 	o.MinSeverity = cmp.Or(o.MinSeverity, defender.SeverityLow)
 	o.Interval = cmp.Or(o.Interval, 15*time.Second)
 	o.Lookback = cmp.Or(o.Lookback, time.Hour)
@@ -93,7 +101,7 @@ func (o *AlertOptions) defaults() {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = slackpost.Sleep
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -104,13 +112,13 @@ func (o *AlertOptions) defaults() {
 // Poller posts MDE alerts to Slack. Every replica runs one; only the holder of the leader lock
 // polls (see Run).
 type Poller struct {
-	opts   AlertOptions
+	opts   Options
 	log    *slog.Logger
-	mde    AlertSource
-	slack  AlertSlack
+	mde    Source
+	slack  SlackAPI
 	st     *store.Store
 	budget *mdeBudget
-	pacer  *slackPacer
+	pacer  *slackpost.Pacer
 	tags   *tagCache
 
 	// unconfirmed are posts Slack accepted whose confirmation Redis did not take (it was down);
@@ -120,7 +128,7 @@ type Poller struct {
 }
 
 // NewPoller returns a poller; Run starts it.
-func NewPoller(mde AlertSource, api AlertSlack, st *store.Store, opts AlertOptions) *Poller {
+func NewPoller(mde Source, api SlackAPI, st *store.Store, opts Options) *Poller {
 	opts.defaults()
 	every := rate.Limit(opts.SlackPerSecond)
 	if opts.SlackPerSecond < 0 {
@@ -133,7 +141,7 @@ func NewPoller(mde AlertSource, api AlertSlack, st *store.Store, opts AlertOptio
 		slack:  api,
 		st:     st,
 		budget: newMDEBudget(opts.MDEPerMinute),
-		pacer:  newSlackPacer(every, opts.SlackBurst, opts.Sleep),
+		pacer:  slackpost.NewPacer(every, opts.SlackBurst, opts.Sleep),
 		tags:   newTagCache(10*time.Minute, tagCacheSize),
 	}
 }
@@ -158,7 +166,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		case !errors.Is(err, store.ErrNotLeader):
 			p.log.Warn("leader lock unavailable", "err", err)
 		}
-		if err := sleepCtx(ctx, retry); err != nil {
+		if err := slackpost.Sleep(ctx, retry); err != nil {
 			return nil
 		}
 	}
@@ -237,7 +245,7 @@ func (p *Poller) renew(ctx context.Context, cancel context.CancelFunc, t *term) 
 			cancel()
 			return
 		}
-		if err := sleepCtx(ctx, min(every, deadline)); err != nil {
+		if err := slackpost.Sleep(ctx, min(every, deadline)); err != nil {
 			return
 		}
 		start := time.Now()

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"strings"
@@ -42,7 +42,7 @@ func TestAlertPostedOnceRoutedAndEdited(t *testing.T) {
 		t.Run(srv.Name, func(t *testing.T) {
 			t.Parallel()
 			e := newAlertEnv(t, srv)
-			p, st := e.newPoller(pollerCfg{opts: AlertOptions{Routes: mustRoutes(t, "severity>=High -> C0HIGH")}})
+			p, st := e.newPoller(pollerCfg{opts: Options{Routes: mustRoutes(t, "severity>=High -> C0HIGH")}})
 			high := e.addAlert("High", "Mimikatz", 0)
 			low := e.addAlert("Low", "Adware", 0)
 			e.addAlert("Informational", "Below the minimum", 0)
@@ -122,7 +122,7 @@ func TestAlertRestartPostsNothingTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.mde.Fake.Advance(time.Minute)
-			p2, st2 := e.newPoller(pollerCfg{opts: AlertOptions{Lookback: time.Minute}})
+			p2, st2 := e.newPoller(pollerCfg{opts: Options{Lookback: time.Minute}})
 			mustPoll(t, p2, st2)
 			mustPoll(t, p2, st2)
 			snap := e.slack.Snapshot()
@@ -183,7 +183,7 @@ func TestAlertMutes(t *testing.T) {
 func TestAlertRoutesOnTags(t *testing.T) {
 	t.Parallel()
 	e := newAlertEnv(t, storetest.Servers(t)[0])
-	p, st := e.newPoller(pollerCfg{opts: AlertOptions{Routes: mustRoutes(t, "tag=PCI -> C0PCI")}})
+	p, st := e.newPoller(pollerCfg{opts: Options{Routes: mustRoutes(t, "tag=PCI -> C0PCI")}})
 	plain := e.mde.Fake.AddMachine(mdefake.Machine{ComputerDNSName: "laptop02.contoso.com"})
 	pci := e.addAlert("Medium", "pci device", 0)
 	other := e.mde.Fake.AddAlert(mdefake.Alert{Severity: "Medium", Title: "plain device", MachineID: plain.ID}).ID
@@ -244,7 +244,7 @@ func TestAlertWatermark(t *testing.T) {
 			for i := range 30 {
 				same = append(same, e.addAlert("Medium", "same second "+string(rune('a'+i)), 0))
 			}
-			p, st := e.newPoller(pollerCfg{opts: AlertOptions{Lookback: time.Hour, PageSize: 7, StormThreshold: -1, Now: f.Now}})
+			p, st := e.newPoller(pollerCfg{opts: Options{Lookback: time.Hour, PageSize: 7, StormThreshold: -1, Now: f.Now}})
 			before := f.RequestCount("/api/alerts")
 			mustPoll(t, p, st)
 			if n := f.RequestCount("/api/alerts") - before; n != 5 {

@@ -1,14 +1,11 @@
-package bot
+package alerts
 
 import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/slack-go/slack"
-	"golang.org/x/time/rate"
 )
 
 // alertPoster posts and edits channel messages (slack.Client).
@@ -24,80 +21,14 @@ type historyReader interface {
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 }
 
-// AlertSlack is the part of the Slack Web API the alert poller uses (*slack.Client).
-type AlertSlack interface {
+// SlackAPI is the part of the Slack Web API the alert poller uses (*slack.Client).
+type SlackAPI interface {
 	alertPoster
 	historyReader
 }
 
 // errLostLead stops a poll: this replica is no longer sure to be the leader.
 var errLostLead = errors.New("bot: alert poller lost the leadership")
-
-// slackPacer spaces the calls to each channel (Slack allows about one message a second per
-// channel, with short bursts) and waits out every 429 for as long as Slack asks, trying again:
-// a rate limit delays a message, never loses it.
-type slackPacer struct {
-	every   rate.Limit
-	burst   int
-	sleep   func(ctx context.Context, d time.Duration) error
-	mu      sync.Mutex
-	limits  map[string]*rate.Limiter // one per channel posted to (the configured channels)
-	limited int64                    // 429s waited out, for status
-	last    time.Duration            // the last of those waits
-}
-
-func newSlackPacer(every rate.Limit, burst int, sleep func(context.Context, time.Duration) error) *slackPacer {
-	return &slackPacer{every: every, burst: max(1, burst), sleep: sleep, limits: map[string]*rate.Limiter{}}
-}
-
-func (p *slackPacer) limiter(channel string) *rate.Limiter {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l := p.limits[channel]
-	if l == nil {
-		l = rate.NewLimiter(p.every, p.burst)
-		p.limits[channel] = l
-	}
-	return l
-}
-
-// minRetryAfter is the wait after a 429 that named none.
-const minRetryAfter = time.Second
-
-// do runs call against channel when the channel's pace allows and allowed() still holds,
-// again after each 429. It returns the first other error, errLostLead when allowed() turned
-// false, or ctx's error.
-func (p *slackPacer) do(ctx context.Context, channel string, allowed func() bool, call func(ctx context.Context) error) error {
-	lim := p.limiter(channel)
-	for {
-		if err := lim.Wait(ctx); err != nil {
-			return err
-		}
-		if !allowed() {
-			return errLostLead
-		}
-		err := call(ctx)
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) {
-			return err
-		}
-		wait := max(rl.RetryAfter, minRetryAfter)
-		p.mu.Lock()
-		p.limited++
-		p.last = wait
-		p.mu.Unlock()
-		if err := p.sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
-}
-
-// rateLimited returns how many 429s were waited out and the last wait.
-func (p *slackPacer) rateLimited() (int64, time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.limited, p.last
-}
 
 // contentSlackErrors are answers about the message itself: the same message will always be
 // refused, but a smaller, plainer one is not (see renderAlertFallback).
@@ -155,16 +86,4 @@ type channelRefused struct{ code string }
 
 func (e *channelRefused) Error() string {
 	return "Slack refused the channel earlier in this poll: " + e.code
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// HandleAlertButtons registers the Assign to me button and the Resolve menu of alert messages;
+// HandleButtons registers the Assign to me button and the Resolve menu of alert messages;
 // call it before Run. A click runs the same
 // command as `/mde alert <id> assign me` or `/mde alert <id> resolve <classification>`, as the
 // person who clicked: the router checks the responder role at the click, the approval policy
 // applies (an update the policy gates gets an approval card, "never" is refused) and the change
 // is audited. The alert changes in MDE, and the next poll edits the message. Isolate device
 // belongs to the approval flow (HandleAlertIsolate).
-func HandleAlertButtons(h interact.Host) {
+func HandleButtons(h interact.Host) {
 	run := func(ctx context.Context, cb slack.InteractionCallback, text string) {
 		h.RunCommand(ctx, interact.ReplyTo(cb), text)
 	}
@@ -41,12 +41,12 @@ func HandleAlertButtons(h interact.Host) {
 	})
 }
 
-// HandleAlertButtonsOff answers clicks on Isolate device, Assign to me and Resolve when response
+// HandleButtonsOff answers clicks on Isolate device, Assign to me and Resolve when response
 // actions are off (MDEBOT_RESPONDERS unset): new alert messages then carry no such buttons
 // (AlertOptions.ActionButtons), but messages posted while actions were on still do, and a click
 // on them says why nothing happens rather than nothing at all. Call it before Run, instead of
 // HandleAlertButtons and HandleAlertIsolate.
-func HandleAlertButtonsOff(h interact.Host) {
+func HandleButtonsOff(h interact.Host) {
 	answer := func(ctx context.Context, cb slack.InteractionCallback, _ slack.BlockAction) {
 		h.Respond(ctx, interact.ReplyTo(cb), render.Mrkdwn("Response actions are turned off for this bot, so alerts cannot be isolated, "+
 			"assigned or resolved from Slack; use the alert's portal link."), false)

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"testing"
@@ -14,7 +14,7 @@ import (
 func TestAlertUnspecifiedSeverityCountsAsInformational(t *testing.T) {
 	t.Parallel()
 	e := newAlertEnv(t, storetest.Servers(t)[0])
-	p, st := e.newPoller(pollerCfg{opts: AlertOptions{MinSeverity: defender.SeverityInformational}})
+	p, st := e.newPoller(pollerCfg{opts: Options{MinSeverity: defender.SeverityInformational}})
 	id := e.addAlert(string(defender.SeverityUnspecified), "Custom detection: suspicious service install", 0)
 	mustPoll(t, p, st)
 	cards, lines := countAlerts(e.slack.Snapshot())

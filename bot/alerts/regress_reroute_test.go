@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"strings"
@@ -20,7 +20,7 @@ func TestAlertRerouteKeepsOldMessageCurrent(t *testing.T) {
 		t.Run(srv.Name, func(t *testing.T) {
 			t.Parallel()
 			e := newAlertEnv(t, srv)
-			p, st := e.newPoller(pollerCfg{opts: AlertOptions{Routes: mustRoutes(t, "severity>=High -> C0HIGH"), ActionButtons: true}})
+			p, st := e.newPoller(pollerCfg{opts: Options{Routes: mustRoutes(t, "severity>=High -> C0HIGH"), ActionButtons: true}})
 			id := e.addAlert("Medium", "Suspicious PowerShell", 0)
 			mustPoll(t, p, st)
 			if first := alertCardOf(t, e.slack.Snapshot(), socChannel, id); !strings.Contains(string(first.Blocks), `"alert_assign"`) {
@@ -87,7 +87,7 @@ func TestAlertRerouteKeepsOldMessageCurrent(t *testing.T) {
 func TestAlertRerouteFromRefusingChannel(t *testing.T) {
 	t.Parallel()
 	e := newAlertEnv(t, storetest.Servers(t)[0])
-	p, st := e.newPoller(pollerCfg{opts: AlertOptions{Routes: mustRoutes(t, "severity>=High -> C0HIGH")}})
+	p, st := e.newPoller(pollerCfg{opts: Options{Routes: mustRoutes(t, "severity>=High -> C0HIGH")}})
 	id := e.addAlert("Medium", "Suspicious PowerShell", 0)
 	mustPoll(t, p, st)
 	e.mde.Fake.Advance(time.Minute)

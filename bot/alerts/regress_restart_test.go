@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"strings"
@@ -57,12 +57,12 @@ func TestAlertEmbeddedStoreRestartFindsDigest(t *testing.T) {
 	for i := range 8 {
 		ids = append(ids, e.addAlert("Medium", "storm "+string(rune('a'+i)), 0))
 	}
-	p, st := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: 3}})
+	p, st := e.newPoller(pollerCfg{opts: Options{StormThreshold: 3}})
 	mustPoll(t, p, st)
 	assertOnce(t, e.slack.Snapshot(), socChannel, ids)
 	posts := e.slack.Snapshot().Calls("chat.postMessage")
 	e.srv = storetest.Servers(t)[0]
-	p2, st2 := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: 3}})
+	p2, st2 := e.newPoller(pollerCfg{opts: Options{StormThreshold: 3}})
 	mustPoll(t, p2, st2)
 	if n := e.slack.Snapshot().Calls("chat.postMessage"); n != posts {
 		t.Errorf("%d messages posted after the restart", n-posts)

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func (p *Poller) status(ctx context.Context) (string, error) {
 		budget = fmt.Sprintf(", budget %d/min", p.budget.perMin)
 	}
 	parts = append(parts, fmt.Sprintf("MDE calls %d (%d in all%s)", last.MDECalls, total.MDECalls, budget))
-	if n, _ := p.pacer.rateLimited(); n > 0 {
+	if n, _ := p.pacer.RateLimited(); n > 0 {
 		parts = append(parts, fmt.Sprintf("Slack 429s waited out: %d", n))
 	}
 	detail := strings.Join(parts, " · ")

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -157,13 +157,16 @@ func (d *delivery) send(ctx context.Context, call func(ctx context.Context) erro
 		return false, &channelRefused{code: d.refused}
 	}
 	p := d.r.p
-	allowed := func() bool {
+	allowed := func() error {
 		if d.leaseEnd.Sub(p.opts.Now()) < p.opts.Lease/2 {
 			d.renew(ctx)
 		}
-		return d.allowed()
+		if !d.allowed() {
+			return errLostLead
+		}
+		return nil
 	}
-	err = p.pacer.do(ctx, d.ch, allowed, func(context.Context) error {
+	err = p.pacer.Do(ctx, d.ch, allowed, func(context.Context) error {
 		// The call outlives a shutdown (so that its answer is recorded) but not the term.
 		cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), d.r.t.validUntil())
 		defer cancel()

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func BenchmarkAlertPipeline(b *testing.B) {
 					srv.Prefix = storetest.Prefix(b)
 					e.srv = srv
 					channels++
-					p, st := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: tc.storm, MinSeverity: "Informational",
+					p, st := e.newPoller(pollerCfg{opts: Options{StormThreshold: tc.storm, MinSeverity: "Informational",
 						DefaultChannel: "C0BENCH" + strconv.FormatInt(channels, 10)}})
 					l, err := st.ObtainLeader(b.Context(), PollerName, p.Owner(), time.Minute)
 					if err != nil {

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -28,11 +28,11 @@ type modalOpener interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
-// HandleAlertIsolate wires the "Isolate device" button of alert messages into the approval flow:
+// HandleIsolate wires the "Isolate device" button of alert messages into the approval flow:
 // the click asks for a reason in a modal, and the submission runs `isolate <device> <reason>` as
 // the person who submitted it, so the request meets the same role check, policy and approval
 // card as the slash command. Nothing runs without an approval the policy asks for.
-func HandleAlertIsolate(h interact.Host, api modalOpener, log *slog.Logger) {
+func HandleIsolate(h interact.Host, api modalOpener, log *slog.Logger) {
 	h.HandleButton(render.ActionAlertIsolate, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
 		machine, alert, ok := strings.Cut(a.Value, "|")
 		if !ok || !defender.IsMachineID(machine) || alert == "" {

@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func (e *alertEnv) addAlert(sev, title string, incident int64) string {
 
 // pollerCfg are the knobs a test turns.
 type pollerCfg struct {
-	opts      AlertOptions
+	opts      Options
 	transport http.RoundTripper // for Slack; nil: default
 	rdb       redis.UniversalClient
 }

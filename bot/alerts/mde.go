@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// AlertSource reads alerts and devices from MDE (*defender.Client).
-type AlertSource interface {
+// Source reads alerts and devices from MDE (*defender.Client).
+type Source interface {
 	ListAlerts(ctx context.Context, opts defender.AlertListOptions) ([]defender.Alert, error)
 	ListMachines(ctx context.Context, opts defender.ListOptions) ([]defender.Machine, error)
 }
@@ -73,7 +73,7 @@ func newTagCache(ttl time.Duration, size int) *tagCache {
 }
 
 // tags returns the machine tags of the devices ids, asking MDE about those not cached.
-func (c *tagCache) tags(ctx context.Context, src AlertSource, budget *mdeBudget, now time.Time, ids []string) (map[string][]string, error) {
+func (c *tagCache) tags(ctx context.Context, src Source, budget *mdeBudget, now time.Time, ids []string) (map[string][]string, error) {
 	out := make(map[string][]string, len(ids))
 	var missing []string
 	c.mu.Lock()

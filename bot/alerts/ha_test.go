@@ -1,4 +1,4 @@
-package bot
+package alerts
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 
 // haOpts are leader-election settings short enough for a test: a new leader within two lock
 // periods means within 1.6 s.
-func haOpts() AlertOptions {
-	return AlertOptions{LockTTL: 800 * time.Millisecond, Lease: 800 * time.Millisecond, Grace: 200 * time.Millisecond,
+func haOpts() Options {
+	return Options{LockTTL: 800 * time.Millisecond, Lease: 800 * time.Millisecond, Grace: 200 * time.Millisecond,
 		Interval: 40 * time.Millisecond, StormThreshold: -1}
 }
 
@@ -121,7 +121,7 @@ func TestAlertStormBecomesDigest(t *testing.T) {
 			t.Parallel()
 			e := newAlertEnv(t, srv)
 			ids := e.mde.Fake.AddAlerts(2000)
-			p, st := e.newPoller(pollerCfg{opts: AlertOptions{MinSeverity: "Informational"}})
+			p, st := e.newPoller(pollerCfg{opts: Options{MinSeverity: "Informational"}})
 			mustPoll(t, p, st)
 			snap := e.slack.Snapshot()
 			assertOnce(t, snap, socChannel, ids)
@@ -173,7 +173,7 @@ func TestAlertThrottlingLosesNothing(t *testing.T) {
 	e := newAlertEnv(t, storetest.Servers(t)[0])
 	var mu sync.Mutex
 	var waits []time.Duration
-	p, st := e.newPoller(pollerCfg{opts: AlertOptions{Sleep: func(ctx context.Context, d time.Duration) error {
+	p, st := e.newPoller(pollerCfg{opts: Options{Sleep: func(ctx context.Context, d time.Duration) error {
 		mu.Lock()
 		waits = append(waits, d)
 		mu.Unlock()
@@ -242,7 +242,7 @@ func TestAlertRedisRestartMidPoll(t *testing.T) {
 					proxy.down()
 				}
 			}
-			p, st := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: -1, ConfirmEvery: 2}, transport: ks, rdb: rdb})
+			p, st := e.newPoller(pollerCfg{opts: Options{StormThreshold: -1, ConfirmEvery: 2}, transport: ks, rdb: rdb})
 			l, err := st.ObtainLeader(t.Context(), PollerName, p.Owner(), time.Minute)
 			if err != nil {
 				t.Fatal(err)
@@ -288,8 +288,8 @@ func TestAlertOverlappingLeadersPostOnce(t *testing.T) {
 			for i := range 30 {
 				ids = append(ids, e.addAlert("Medium", fmt.Sprintf("alert %d", i), int64(i%3)))
 			}
-			a, sta := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: -1}, rdb: cloneClient(t, srv)})
-			b, stb := e.newPoller(pollerCfg{opts: AlertOptions{StormThreshold: -1}, rdb: cloneClient(t, srv)})
+			a, sta := e.newPoller(pollerCfg{opts: Options{StormThreshold: -1}, rdb: cloneClient(t, srv)})
+			b, stb := e.newPoller(pollerCfg{opts: Options{StormThreshold: -1}, rdb: cloneClient(t, srv)})
 			la, err := sta.ObtainLeader(t.Context(), PollerName, a.Owner(), time.Minute)
 			if err != nil {
 				t.Fatal(err)
