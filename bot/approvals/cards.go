@@ -1,4 +1,11 @@
-package bot
+// Package approvals is the Slack side of the four-eyes workflow: the request cards in the
+// approval channel, the Approve, Deny and Cancel buttons and their reason modals, the sweeper
+// that expires requests and follows Defender actions to their end, the audit channel mirror,
+// and the Slack user directory the workflow reads e-mail addresses from. commands.Approvals
+// decides everything; this package only shows it and passes clicks on. It must not decide
+// whether a request may run, build Block Kit itself (bot/render does) or import the socket
+// runtime.
+package approvals
 
 import (
 	"context"
@@ -20,8 +27,8 @@ type cardAPI interface {
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 }
 
-// ApprovalOptions configure the approval cards.
-type ApprovalOptions struct {
+// Options configure the approval cards.
+type Options struct {
 	// Channel is MDEBOT_APPROVAL_CHANNEL, where the cards go.
 	Channel string
 	// Now is the clock of the cards' relative times; default time.Now.
@@ -30,12 +37,12 @@ type ApprovalOptions struct {
 	Log *slog.Logger
 }
 
-// Approvals is the Slack side of the four-eyes workflow: it posts request cards to the approval
+// Cards is the Slack side of the four-eyes workflow: it posts request cards to the approval
 // channel, handles the Approve, Deny and Cancel buttons and their modals, redraws the card at
 // every change, tells the requester in the card's thread, and sweeps (expiry, stopped
-// executions, the Defender actions followed to their end). commands.Approvals decides
+// executions, the Defender actions followed to their end). commands.Cards decides
 // everything; this only shows it.
-type Approvals struct {
+type Cards struct {
 	host    host
 	api     cardAPI
 	flow    *commands.Approvals
@@ -51,16 +58,16 @@ type host interface {
 	HandleApproval(h interact.ApprovalHandler)
 }
 
-// NewApprovals wires the approval cards into the runtime h: it registers the button and modal
+// New wires the approval cards into the runtime h: it registers the button and modal
 // handlers and makes h post the card of every new request. Call it before h runs.
-func NewApprovals(h host, api cardAPI, flow *commands.Approvals, opts ApprovalOptions) *Approvals {
+func New(h host, api cardAPI, flow *commands.Approvals, opts Options) *Cards {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &Approvals{host: h, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: opts.Log.With("component", "approvals")}
+	a := &Cards{host: h, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: opts.Log.With("component", "approvals")}
 	h.HandleApproval(a.requested)
 	h.HandleButton(render.ActionApprove, a.onApprove)
 	h.HandleButton(render.ActionDeny, a.onDeny)
@@ -72,7 +79,7 @@ func NewApprovals(h host, api cardAPI, flow *commands.Approvals, opts ApprovalOp
 
 // requested posts the card of a new request, answers the requester with a link to it, and runs
 // the request at once when it needs no approval.
-func (a *Approvals) requested(ctx context.Context, to interact.Reply, resp commands.Response) {
+func (a *Cards) requested(ctx context.Context, to interact.Reply, resp commands.Response) {
 	ap := resp.Approval.Approval
 	msg := render.ApprovalCard(*resp.Approval, a.now())
 	ch, ts, err := a.api.PostMessageContext(ctx, a.channel, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
@@ -107,7 +114,7 @@ func (a *Approvals) requested(ctx context.Context, to interact.Reply, resp comma
 }
 
 // run executes an approved request and shows the outcome on its card and in its thread.
-func (a *Approvals) run(ctx context.Context, ap commands.Approval) {
+func (a *Cards) run(ctx context.Context, ap commands.Approval) {
 	o := a.flow.Execute(ctx, ap.ID)
 	if !o.Changed {
 		return
@@ -119,7 +126,7 @@ func (a *Approvals) run(ctx context.Context, ap commands.Approval) {
 
 // ran shows what running ap changed beyond its own card: a cancel of an action mdebot made
 // redraws the card of the request that made it and tells that request's requester.
-func (a *Approvals) ran(ctx context.Context, ap commands.Approval) {
+func (a *Cards) ran(ctx context.Context, ap commands.Approval) {
 	if ap.Request.Verb != "cancel" || ap.Request.CancelOf == "" || ap.State != commands.ApprovalDone {
 		return
 	}
@@ -134,7 +141,7 @@ func (a *Approvals) ran(ctx context.Context, ap commands.Approval) {
 
 // show redraws a request's card, from the request as Redis has it now, so that a replica that
 // was slower than another does not draw an older state over a newer one.
-func (a *Approvals) show(ctx context.Context, ap commands.Approval) {
+func (a *Cards) show(ctx context.Context, ap commands.Approval) {
 	if fresh, err := a.flow.Get(ctx, ap.ID); err == nil {
 		ap = fresh
 	}
@@ -149,7 +156,7 @@ func (a *Approvals) show(ctx context.Context, ap commands.Approval) {
 }
 
 // tell replies in the card's thread, to the requester.
-func (a *Approvals) tell(ctx context.Context, ap commands.Approval, text string) {
+func (a *Cards) tell(ctx context.Context, ap commands.Approval, text string) {
 	if ap.CardTS == "" || text == "" {
 		return
 	}

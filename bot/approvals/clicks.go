@@ -1,4 +1,4 @@
-package bot
+package approvals
 
 import (
 	"context"
@@ -39,7 +39,7 @@ func cardOf(cb slack.InteractionCallback) commands.CardRef {
 }
 
 // onApprove handles Approve: one vote, then the run when it completed the quorum.
-func (a *Approvals) onApprove(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+func (a *Cards) onApprove(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
 	o := a.flow.Decide(ctx, act.Value, cb.User.ID, commands.Approve, "", cardOf(cb))
 	if o.Refusal != "" {
 		a.answer(ctx, cb, o.Refusal)
@@ -64,16 +64,16 @@ func (a *Approvals) onApprove(ctx context.Context, cb slack.InteractionCallback,
 }
 
 // onDeny opens the modal that asks for the reason, at once: the trigger_id lasts 3 seconds.
-func (a *Approvals) onDeny(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+func (a *Cards) onDeny(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
 	a.openReason(ctx, cb, act, viewDeny, "Deny request", "Deny", "Why is it denied? The requester sees this.", false)
 }
 
 // onCancel opens the modal that asks why the Defender action should be cancelled (optional).
-func (a *Approvals) onCancel(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+func (a *Cards) onCancel(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
 	a.openReason(ctx, cb, act, viewCancel, "Cancel action", "Cancel action", "Why cancel it? (optional)", true)
 }
 
-func (a *Approvals) openReason(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction, callback, title, submit, label string, optional bool) {
+func (a *Cards) openReason(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction, callback, title, submit, label string, optional bool) {
 	card := cardOf(cb)
 	meta, _ := json.Marshal(modalMeta{ID: act.Value, Channel: card.Channel, TS: card.TS})
 	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "reason", false, false), actionReason)
@@ -134,7 +134,7 @@ func metaOf(cb slack.InteractionCallback) modalMeta {
 }
 
 // onDenySubmit denies the request with the modal's reason.
-func (a *Approvals) onDenySubmit(ctx context.Context, cb slack.InteractionCallback) {
+func (a *Cards) onDenySubmit(ctx context.Context, cb slack.InteractionCallback) {
 	m := metaOf(cb)
 	o := a.flow.Decide(ctx, m.ID, cb.User.ID, commands.Deny, reasonOf(cb), commands.CardRef{Channel: m.Channel, TS: m.TS})
 	a.after(ctx, cb.User.ID, m.Channel, o)
@@ -149,7 +149,7 @@ func (a *Approvals) onDenySubmit(ctx context.Context, cb slack.InteractionCallba
 // action's device) decides as for the typed command: "never" is refused, a number makes a request
 // with its own card, 0 cancels at once; every step is audited. Answers go to the person as
 // ephemeral messages in the card's channel (a modal has no response_url).
-func (a *Approvals) onCancelSubmit(ctx context.Context, cb slack.InteractionCallback) {
+func (a *Cards) onCancelSubmit(ctx context.Context, cb slack.InteractionCallback) {
 	m := metaOf(cb)
 	action, refusal := a.flow.CancelTarget(ctx, m.ID, commands.CardRef{Channel: m.Channel, TS: m.TS})
 	if refusal != "" {
@@ -166,7 +166,7 @@ func (a *Approvals) onCancelSubmit(ctx context.Context, cb slack.InteractionCall
 
 // after shows a modal's outcome: the card, and the refusal or note to the person (a modal has
 // no response_url, so that is an ephemeral message in the card's channel).
-func (a *Approvals) after(ctx context.Context, user, channel string, o commands.Outcome) {
+func (a *Cards) after(ctx context.Context, user, channel string, o commands.Outcome) {
 	if o.Changed {
 		a.show(ctx, o.Approval)
 	}
@@ -184,7 +184,7 @@ func (a *Approvals) after(ctx context.Context, user, channel string, o commands.
 }
 
 // answer tells the person who clicked, privately, through the click's response_url.
-func (a *Approvals) answer(ctx context.Context, cb slack.InteractionCallback, text string) {
+func (a *Cards) answer(ctx context.Context, cb slack.InteractionCallback, text string) {
 	to := interact.ReplyTo(cb)
 	to.Ref = commands.NewRef()
 	a.host.Respond(ctx, to, render.Mrkdwn(commands.EscapeMrkdwn(text)), false)

@@ -1,4 +1,4 @@
-package bot
+package approvals
 
 import (
 	"context"
@@ -18,7 +18,7 @@ const DefaultSweepEvery = 10 * time.Second
 // running, redrawing its card at each change and posting a collection's package link once.
 // Every replica may sweep: each change is recorded once in Redis, and only the replica that
 // recorded it redraws the card.
-func (a *Approvals) Sweep(ctx context.Context) error {
+func (a *Cards) Sweep(ctx context.Context) error {
 	var errs []error
 	expired, err := a.flow.ExpireDue(ctx)
 	errs = append(errs, err)
@@ -45,7 +45,7 @@ func (a *Approvals) Sweep(ctx context.Context) error {
 }
 
 // follow looks at one Defender action.
-func (a *Approvals) follow(ctx context.Context, id string) error {
+func (a *Cards) follow(ctx context.Context, id string) error {
 	p, err := a.flow.Poll(ctx, id)
 	if err != nil {
 		return err
@@ -64,12 +64,12 @@ func (a *Approvals) follow(ctx context.Context, id string) error {
 
 // postPackage posts a collection's download link in the card's thread only: it is a short-lived
 // signed link, so it is never logged, audited or put on the card.
-func (a *Approvals) postPackage(ctx context.Context, p commands.Progress) {
+func (a *Cards) postPackage(ctx context.Context, p commands.Progress) {
 	a.tell(ctx, p.Approval, render.PackageReady(p, a.now()))
 }
 
 // RunSweeper sweeps every interval (DefaultSweepEvery when not positive) until ctx ends.
-func (a *Approvals) RunSweeper(ctx context.Context, every time.Duration) error {
+func (a *Cards) RunSweeper(ctx context.Context, every time.Duration) error {
 	if every <= 0 {
 		every = DefaultSweepEvery
 	}
