@@ -1,7 +1,10 @@
-// Package bot is mdebot's Slack side: the socket-mode event loop (ack first, then a bounded pool
-// of workers), turning events into commands requests, rendering answers as Block Kit, and the
-// replies. It holds no chat-ops logic: commands decides, bot carries.
-package bot
+// Package socket is the socket-mode runtime: the event loop that acknowledges every envelope
+// first and hands the work to a bounded pool of workers, turning slash commands and clicks into
+// commands requests, running the button, modal and approval handlers the features register
+// (bot/interact), the replies, and the connection's health and readiness. It holds no chat-ops
+// logic (commands decides) and must not import a feature package (bot/alerts, bot/approvals):
+// they plug in through the handlers they register, wired in cmd/mdebot.
+package socket
 
 import (
 	"context"
