@@ -16,7 +16,7 @@ import (
 // person who clicked: the router checks the responder role at the click, the approval policy
 // applies (an update the policy gates gets an approval card, "never" is refused) and the change
 // is audited. The alert changes in MDE, and the next poll edits the message. Isolate device
-// belongs to the approval flow (HandleAlertIsolate).
+// belongs to the approval flow (HandleIsolate).
 func HandleButtons(h interact.Host) {
 	run := func(ctx context.Context, cb slack.InteractionCallback, text string) {
 		h.RunCommand(ctx, interact.ReplyTo(cb), text)
@@ -43,9 +43,9 @@ func HandleButtons(h interact.Host) {
 
 // HandleButtonsOff answers clicks on Isolate device, Assign to me and Resolve when response
 // actions are off (MDEBOT_RESPONDERS unset): new alert messages then carry no such buttons
-// (AlertOptions.ActionButtons), but messages posted while actions were on still do, and a click
+// (Options.ActionButtons), but messages posted while actions were on still do, and a click
 // on them says why nothing happens rather than nothing at all. Call it before Run, instead of
-// HandleAlertButtons and HandleAlertIsolate.
+// HandleButtons and HandleIsolate.
 func HandleButtonsOff(h interact.Host) {
 	answer := func(ctx context.Context, cb slack.InteractionCallback, _ slack.BlockAction) {
 		h.Respond(ctx, interact.ReplyTo(cb), render.Mrkdwn("Response actions are turned off for this bot, so alerts cannot be isolated, "+

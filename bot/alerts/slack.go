@@ -31,7 +31,7 @@ type SlackAPI interface {
 var errLostLead = errors.New("bot: alert poller lost the leadership")
 
 // contentSlackErrors are answers about the message itself: the same message will always be
-// refused, but a smaller, plainer one is not (see renderAlertFallback).
+// refused, but a smaller, plainer one is not (see render.AlertFallback).
 func contentSlackErrors() []string {
 	return []string{"msg_too_long", "msg_blocks_too_long", "invalid_blocks", "invalid_blocks_format",
 		"invalid_attachments", "no_text", "too_many_attachments", "invalid_metadata_format",
