@@ -1,7 +1,6 @@
 package render
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -104,14 +103,7 @@ func (b *msgBuilder) alertButtons(a defender.Alert, portal string, actions bool)
 
 // noticeDetails adds the fields, techniques, a short description, the evidence and the ids.
 func (b *msgBuilder) noticeDetails(a defender.Alert, portal string) {
-	user := ""
-	if a.RelatedUser != nil {
-		user = b.code(b.userName(a.RelatedUser.DomainName, a.RelatedUser.UserName), 200)
-	}
-	incident := ""
-	if a.IncidentID != 0 {
-		incident = "#" + strconv.FormatInt(a.IncidentID, 10)
-	}
+	user, incident := b.userAndIncident(a)
 	device := b.link(b.portalURL(portal, "machines", a.MachineID), b.titleOr(a.ComputerDNSName, a.MachineID), 200)
 	b.fields(
 		field{"Device", device},

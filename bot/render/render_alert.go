@@ -44,14 +44,7 @@ func (b *msgBuilder) assigned(who string) string {
 // alertDetails adds the fields, description, techniques, evidence and buttons of an alert.
 func (b *msgBuilder) alertDetails(v commands.AlertView) {
 	a := v.Alert
-	user := ""
-	if a.RelatedUser != nil {
-		user = b.code(b.userName(a.RelatedUser.DomainName, a.RelatedUser.UserName), 200)
-	}
-	incident := ""
-	if a.IncidentID != 0 {
-		incident = "#" + strconv.FormatInt(a.IncidentID, 10)
-	}
+	user, incident := b.userAndIncident(a)
 	device := b.or(b.link(b.portalURL(v.PortalURL, "machines", a.MachineID), b.titleOr(a.ComputerDNSName, a.MachineID), 200))
 	if a.ComputerDNSName == "" && a.MachineID == "" {
 		device = "—"
@@ -227,4 +220,15 @@ func (b *msgBuilder) alertFacts(a defender.Alert) {
 		facts = append(facts, "*Threat* "+b.join(b.inline(a.ThreatFamilyName, 200), b.inline(a.ThreatName, 200)))
 	}
 	b.section(commands.Truncate(strings.Join(facts, "\n"), limitSection))
+}
+
+// userAndIncident are an alert's related user (in code) and incident number, "" when it has none.
+func (b *msgBuilder) userAndIncident(a defender.Alert) (user, incident string) {
+	if a.RelatedUser != nil {
+		user = b.code(b.userName(a.RelatedUser.DomainName, a.RelatedUser.UserName), 200)
+	}
+	if a.IncidentID != 0 {
+		incident = "#" + strconv.FormatInt(a.IncidentID, 10)
+	}
+	return user, incident
 }
