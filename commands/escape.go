@@ -1,7 +1,7 @@
 package commands
 
-// Slack's text encoding, both ways: reading markup and entities out of what Slack sends (unmark,
-// Unescape), and making untrusted text safe to send (EscapeMrkdwn, EscapeCode, Plain, Truncate).
+// Writing Slack's text encoding: making untrusted text safe to send (EscapeMrkdwn, EscapeCode,
+// Plain, Truncate). unescape.go reads the encoding the other way.
 //
 // Slack defines one escape only: & < > written as &amp; &lt; &gt;. Escaping those three is enough
 // to defuse every link, mention and broadcast (<http://…|…>, <@U…>, <!channel>), because Slack
@@ -29,131 +29,6 @@ const (
 	zwj        = '\u200D'
 	softHyphen = '\u00AD'
 )
-
-// piece is what one Slack markup or entity stands for.
-type piece struct {
-	markup bool // <…> markup, as opposed to an entity or a literal character
-	kind   Kind
-	text   string
-	id     string
-	label  string
-	url    string
-}
-
-// unmark reads the markup or entity at text[i], which is '<' or '&', and returns what it stands
-// for and its length in bytes. A '<' or '&' that starts neither stands for itself.
-func unmark(text string, i int) (piece, int, error) {
-	if text[i] == '&' {
-		for _, e := range [...]struct{ code, char string }{{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}} {
-			if strings.HasPrefix(text[i:], e.code) {
-				return piece{text: e.char}, len(e.code), nil
-			}
-		}
-		return piece{text: "&"}, 1, nil
-	}
-	j := strings.IndexByte(text[i:], '>')
-	if j < 0 {
-		return piece{text: "<"}, 1, nil
-	}
-	p, ok, err := parseMarkup(text[i+1 : i+j])
-	if err != nil || !ok {
-		return piece{text: "<"}, 1, err
-	}
-	return p, j + 1, nil
-}
-
-// parseMarkup reads the inside of <…>. ok is false when it is not Slack markup at all.
-func parseMarkup(s string) (p piece, ok bool, err error) {
-	body, label, hasLabel := strings.Cut(s, "|")
-	label = decodeEntities(label)
-	bad := func() error { return syntaxErrorf("unrecognised Slack markup %s", excerpt("<"+s+">")) }
-	p = piece{markup: true, label: label}
-	switch {
-	case strings.HasPrefix(body, "@"):
-		p.kind, p.id, p.text = KindUserMention, body[1:], body
-		if !isSlackID(p.id, "UW") {
-			return piece{}, false, bad()
-		}
-	case strings.HasPrefix(body, "#"):
-		p.kind, p.id, p.text = KindChannelMention, body[1:], body
-		if !isSlackID(p.id, "CGD") {
-			return piece{}, false, bad()
-		}
-	case body == "!here" || body == "!channel" || body == "!everyone":
-		p.kind, p.id, p.text = KindBroadcast, body[1:], "@"+body[1:]
-	case strings.HasPrefix(body, "!subteam^"):
-		p.kind, p.id = KindGroupMention, strings.TrimPrefix(body, "!subteam^")
-		p.text = "@" + p.id
-		if !isSlackID(p.id, "S") {
-			return piece{}, false, bad()
-		}
-	case strings.HasPrefix(body, "!date^") && label != "":
-		p.kind, p.text = KindWord, label // the fallback text is what the reader saw
-	case strings.HasPrefix(body, "!"):
-		return piece{}, false, bad()
-	case isLink(body):
-		p.kind, p.url = KindURL, decodeEntities(body)
-		p.text, err = linkText(p.url, label, hasLabel)
-		if err != nil {
-			return piece{}, false, err
-		}
-	default:
-		return piece{}, false, nil
-	}
-	return p, true, nil
-}
-
-// linkText decides what the user meant by a link. Slack sends a typed domain as
-// <http://evil.com|evil.com> and a typed URL as <https://x.y/a>; the text is what was typed. When
-// the text is not the target (a hyperlink pasted from elsewhere) there is no safe guess.
-func linkText(url, label string, hasLabel bool) (string, error) {
-	if !hasLabel || label == "" {
-		return url, nil
-	}
-	bare := url[strings.IndexByte(url, ':')+1:]
-	bare = strings.TrimPrefix(bare, "//")
-	for _, u := range []string{url, bare} {
-		if strings.EqualFold(strings.TrimSuffix(u, "/"), strings.TrimSuffix(label, "/")) {
-			return label, nil
-		}
-	}
-	return "", syntaxErrorf("the link %s points to %s; type the plain text instead", excerpt(label), excerpt(url))
-}
-
-// isLink reports whether s starts with a URL scheme and holds no white space.
-func isLink(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i < 1 || i == len(s)-1 || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
-		return false
-	}
-	for k, r := range s[:i] {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' ||
-			k > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
-			return false
-		}
-	}
-	return true
-}
-
-// isSlackID reports whether id is a Slack ID whose first letter is one of prefixes.
-func isSlackID(id, prefixes string) bool {
-	if len(id) < 2 || len(id) > 32 || !strings.ContainsRune(prefixes, rune(id[0])) {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-func decodeEntities(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
-}
 
 // forbidden reports whether r may appear neither in command text nor in what the bot shows:
 // control characters and invisible format characters (bidi overrides such as U+202E, zero-width
@@ -346,3 +221,5 @@ func isBroadcast(s string) bool {
 	}
 	return false
 }
+
+func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -2,76 +2,17 @@
 // parsing, the command registry, authorization, the approval policy and user-safe errors.
 package commands
 
+// Splitting command text into arguments, on top of unescape.go, which undoes Slack's markup and
+// entities piece by piece; QuoteArg is the way back, for text the bot builds into a command.
+
 import (
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// MaxTextLen is the longest command text accepted, in characters (Unicode code points), counted on
-// the text as Slack sends it.
-const MaxTextLen = 4000
-
 // MaxArgs is the largest number of arguments one command may have, the verb included.
 const MaxArgs = 64
-
-// SyntaxError reports command text that cannot be parsed. Msg is written for the person who typed
-// the command. It quotes at most a short excerpt of that text, in which < > & and ` are replaced by
-// look-alikes, and it holds no control characters. Like any text, it still goes through EscapeMrkdwn
-// or Plain on its way to Slack.
-type SyntaxError struct {
-	Msg string
-}
-
-func (e *SyntaxError) Error() string { return e.Msg }
-
-func syntaxErrorf(format string, args ...any) *SyntaxError {
-	return &SyntaxError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// Kind says what a token stands for.
-type Kind int
-
-// The kinds of token.
-const (
-	// KindWord is plain text, which may contain Slack links or mentions that have been undone.
-	KindWord Kind = iota
-	// KindQuoted is text that was quoted in whole or in part; the quotes are not in Text.
-	KindQuoted
-	// KindUserMention is exactly one user mention, <@U123> or <@U123|alice>: ID "U123", Text "@U123".
-	KindUserMention
-	// KindChannelMention is exactly one channel mention, <#C123|sec>: ID "C123", Text "#C123".
-	KindChannelMention
-	// KindGroupMention is exactly one user-group mention, <!subteam^S123|@team>: ID "S123", Text "@S123".
-	KindGroupMention
-	// KindBroadcast is exactly one of <!here>, <!channel>, <!everyone>: ID "here", Text "@here".
-	KindBroadcast
-	// KindURL is exactly one link that Slack made from a URL, a domain or an e-mail address: Text is
-	// what the user typed (evil.com, a@b.c, https://x.y/a) and URL the link's target.
-	KindURL
-)
-
-// String names the kind in words.
-func (k Kind) String() string {
-	switch k {
-	case KindWord:
-		return "word"
-	case KindQuoted:
-		return "quoted text"
-	case KindUserMention:
-		return "user mention"
-	case KindChannelMention:
-		return "channel mention"
-	case KindGroupMention:
-		return "user group mention"
-	case KindBroadcast:
-		return "broadcast mention"
-	case KindURL:
-		return "link"
-	}
-	return fmt.Sprintf("Kind(%d)", int(k))
-}
 
 // Token is one argument of a command.
 type Token struct {
@@ -136,51 +77,6 @@ func Tokens(text string) ([]Token, error) {
 		return nil, syntaxErrorf("too many arguments (%d, the limit is %d)", len(s.toks), MaxArgs)
 	}
 	return s.toks, nil
-}
-
-// Unescape undoes Slack's encoding in free text (a KQL query, a comment) without splitting it:
-// markup and entities are resolved as in Tokens, quotes and white space are left alone. It applies
-// the same checks on length, encoding and characters.
-func Unescape(text string) (string, error) {
-	if err := checkText(text); err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	b.Grow(len(text))
-	for i := 0; i < len(text); {
-		j := strings.IndexAny(text[i:], "<&")
-		if j < 0 {
-			b.WriteString(text[i:])
-			break
-		}
-		b.WriteString(text[i : i+j])
-		i += j
-		p, n, err := unmark(text, i)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(p.text)
-		i += n
-	}
-	return b.String(), nil
-}
-
-// checkText applies the limits that hold for any command text.
-func checkText(text string) error {
-	if n := utf8.RuneCountInString(text); n > MaxTextLen {
-		return syntaxErrorf("command too long (%d characters, the limit is %d)", n, MaxTextLen)
-	}
-	if !utf8.ValidString(text) {
-		return syntaxErrorf("the command is not valid UTF-8 text")
-	}
-	n := 0
-	for _, r := range text {
-		n++
-		if !unicode.IsSpace(r) && forbidden(r) {
-			return syntaxErrorf("the command has a control or invisible character (U+%04X) at character %d; retype it without it", r, n)
-		}
-	}
-	return nil
 }
 
 // scanner holds the state of one Tokens call.
@@ -290,8 +186,6 @@ func family(r rune) rune {
 	return 0
 }
 
-func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
 // blanks turns every white-space character into a plain space.
 func blanks(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -302,33 +196,11 @@ func blanks(s string) string {
 	}, s)
 }
 
-// excerpt shortens user text for an error message and replaces the characters that mean something
-// to Slack with look-alikes, so the message stays harmless even if a renderer forgets to escape it.
-func excerpt(s string) string {
-	const max = 24
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == max {
-			b.WriteRune('…')
-			break
-		}
-		n++
-		switch {
-		case r == '<':
-			r = '‹'
-		case r == '>':
-			r = '›'
-		case r == '&':
-			r = '＆'
-		case r == '`':
-			r = 'ˋ'
-		case unicode.IsSpace(r):
-			r = ' '
-		case forbidden(r):
-			r = utf8.RuneError
-		}
-		b.WriteRune(r)
-	}
-	return `"` + b.String() + `"`
+// QuoteArg quotes free text (a reason typed in a modal) as one command argument, so that Tokens
+// gives it back whole: & < > as Slack encodes them in commands, and every kind of double quote
+// escaped. The text must not end with a backslash (callers end it with a closing parenthesis).
+func QuoteArg(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, `\"`, "“", `\"`, "”", `\"`, "„", `\"`)
+	return `"` + r.Replace(s) + `"`
 }

@@ -208,43 +208,6 @@ func TestTokenizeLimits(t *testing.T) {
 	}
 }
 
-func TestUnescape(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in, want string
-	}{
-		{`DeviceNetworkEvents | where RemoteUrl has "<http://evil.com|evil.com>" and X &gt; 3`,
-			`DeviceNetworkEvents | where RemoteUrl has "evil.com" and X > 3`},
-		{"by <@U1A|alice>  'a'\n<!here>", "by @U1A  'a'\n@here"},
-		{"&amp;lt; stays", "&lt; stays"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		got, err := Unescape(tt.in)
-		if err != nil || got != tt.want {
-			t.Errorf("Unescape(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-	for _, in := range []string{"a\x00", "<!nope>", "\xff", "<http://a.b|c.d>"} {
-		var se *SyntaxError
-		if _, err := Unescape(in); !errors.As(err, &se) {
-			t.Errorf("Unescape(%q) error = %v; want a *SyntaxError", in, err)
-		}
-	}
-}
-
-func TestKindString(t *testing.T) {
-	t.Parallel()
-	for k := KindWord; k <= KindURL; k++ {
-		if s := k.String(); s == "" || strings.HasPrefix(s, "Kind(") {
-			t.Errorf("Kind %d has no name", int(k))
-		}
-	}
-	if got := Kind(99).String(); got != "Kind(99)" {
-		t.Errorf("Kind(99).String() = %q", got)
-	}
-}
-
 func FuzzTokenize(f *testing.F) {
 	for _, s := range []string{`a "b c" 'd'`, "<@U1A|x> <http://a.b|a.b>", "&lt;&amp;", "“x” ‘y’ it's", `"\"`} {
 		f.Add(s)
@@ -311,4 +274,20 @@ func ExampleTokenize() {
 	// Output:
 	// ["block" "evil.com" "phishing kit" "user’s" "report"] <nil>
 	// unterminated quote starting at ""reason" (character 15)
+}
+
+func TestQuoteArgRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{`plain reason (alert 1)`, `he said "go" (alert 1)`, `C:\dir\" x (alert 1)`, `a < b & c > d <!channel> (alert 1)`,
+		`smart “quotes” and ‘single’ it's (alert 1)`, "multi\nline\ttext (alert 1)"} {
+		toks, err := Tokenize("isolate x " + QuoteArg(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		// Smart double quotes come back as straight ones.
+		want := strings.NewReplacer("“", `"`, "”", `"`).Replace(Plain(in, 10000))
+		if len(toks) != 3 || toks[2] != strings.Join(strings.Fields(want), " ") {
+			t.Errorf("%q came back as %q", in, toks)
+		}
+	}
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/bot/alerts"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
@@ -35,13 +36,13 @@ type app struct {
 	store   *store.Store
 	slack   *slack.Client
 	socket  *socketmode.Client
-	health  *bot.Health
-	bot     *bot.Bot
+	health  *socket.Health
+	bot     *socket.Bot
 	http    *http.Server
 	httpLn  net.Listener
 	cleanup []func()
 	appr    approvalWiring
-	alerts  *bot.Poller
+	alerts  *alerts.Poller
 }
 
 // newLogger builds the process logger from the configuration.
@@ -68,7 +69,7 @@ type seams struct {
 
 // newApp builds everything.
 func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, health: bot.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}}
+	a := &app{cfg: cfg, log: log, health: socket.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -101,7 +102,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	)
 	a.socket = socketmode.New(a.slack)
 	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
-		bot.GroupLister{API: a.slack}, 0, nil)
+		socket.GroupLister{API: a.slack}, 0, nil)
 	if err = a.newApprovals(authz); err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = bot.New(log, a.socket.Events, a.socket, a.slack, router, a.health, bot.Options{})
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{})
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -119,7 +120,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	}
 	a.cleanup = append(a.cleanup, func() { _ = a.httpLn.Close() })
 	a.http = &http.Server{
-		Handler: bot.HealthHandler(a.health, map[string]func(context.Context) error{
+		Handler: socket.HealthHandler(a.health, map[string]func(context.Context) error{
 			"redis":   a.store.Ping,
 			"workers": a.workersMoving,
 		}),

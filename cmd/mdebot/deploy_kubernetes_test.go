@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/bot/socket"
 )
 
 // k8sObjects reads every YAML file of deploy/kubernetes and indexes the objects by kind (the
@@ -141,7 +141,7 @@ func checkProbesAndPorts(t *testing.T, objs map[string]map[string]any) {
 	for _, p := range dig(c, "ports").([]any) {
 		ports[toString(dig(p, "name"))] = toString(dig(p, "containerPort"))
 	}
-	srv := httptest.NewServer(bot.HealthHandler(bot.NewHealth(nil), nil))
+	srv := httptest.NewServer(socket.HealthHandler(socket.NewHealth(nil), nil))
 	defer srv.Close()
 	for probe, want := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz", "startupProbe": "/healthz"} {
 		path := toString(dig(c, probe, "httpGet", "path"))

@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 
-	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/bot/alerts"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
@@ -26,7 +26,7 @@ func (a *app) newAlerts() {
 	if err != nil || host == "" {
 		host = "mdebot"
 	}
-	a.alerts = bot.NewPoller(a.mde, a.slack, a.store, bot.AlertOptions{
+	a.alerts = alerts.NewPoller(a.mde, a.slack, a.store, alerts.Options{
 		Owner:          host,
 		DefaultChannel: a.cfg.AlertChannel,
 		Routes:         a.cfg.AlertRouteRules,
@@ -76,11 +76,11 @@ func (a *app) wireAlertButtons(authz *commands.Authorizer) {
 		return
 	}
 	if a.appr.flow == nil {
-		a.bot.HandleAlertButtonsOff()
+		alerts.HandleButtonsOff(a.bot)
 		return
 	}
-	a.bot.HandleAlertButtons()
-	a.bot.HandleAlertIsolate(a.slack, a.log)
+	alerts.HandleButtons(a.bot)
+	alerts.HandleIsolate(a.bot, a.slack, a.log)
 }
 
 // serveAlerts runs the poller with the app's other loops.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/mdebot/mdebot/bot"
+	"github.com/mdebot/mdebot/bot/approvals"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
@@ -14,7 +14,7 @@ import (
 type approvalSeams struct {
 	// now is the workflow's clock; time.Now when nil.
 	now func() time.Time
-	// sweepEvery is the sweeper's interval: 0 for bot.DefaultSweepEvery, negative for no
+	// sweepEvery is the sweeper's interval: 0 for approvals.DefaultSweepEvery, negative for no
 	// sweeper loop (tests sweep by hand).
 	sweepEvery time.Duration
 	// redis, when set, is used instead of REDIS_URL (and not closed), so that several apps in
@@ -27,8 +27,8 @@ type approvalSeams struct {
 type approvalWiring struct {
 	approvalSeams
 	flow   *commands.Approvals
-	cards  *bot.Approvals
-	mirror *bot.AuditMirror
+	cards  *approvals.Cards
+	mirror *approvals.AuditMirror
 }
 
 func (w *approvalWiring) clock() func() time.Time {
@@ -45,12 +45,12 @@ func (a *app) newApprovals(authz *commands.Authorizer) error {
 	}
 	var sink commands.AuditSink
 	if a.cfg.AuditChannel != "" {
-		a.appr.mirror = bot.NewAuditMirror(a.slack, a.cfg.AuditChannel, a.log)
+		a.appr.mirror = approvals.NewAuditMirror(a.slack, a.cfg.AuditChannel, a.log)
 		sink = a.appr.mirror
 	}
 	flow, err := commands.NewApprovals(commands.ApprovalsConfig{
 		Store: a.store, MDE: a.mde, Authz: authz, Policy: a.cfg.ApprovalRules(), Sink: sink,
-		Users: bot.UserDirectory{API: a.slack}, PortalURL: a.cfg.Cloud.PortalURL, Now: a.appr.clock(), Log: a.log,
+		Users: approvals.UserDirectory{API: a.slack}, PortalURL: a.cfg.Cloud.PortalURL, Now: a.appr.clock(), Log: a.log,
 	})
 	a.appr.flow = flow
 	return err
@@ -69,7 +69,7 @@ func (a *app) wireApprovalCards() {
 	if a.appr.flow == nil {
 		return
 	}
-	a.appr.cards = bot.NewApprovals(a.bot, a.slack, a.appr.flow, bot.ApprovalOptions{Channel: a.cfg.ApprovalChannel, Now: a.appr.clock()})
+	a.appr.cards = approvals.New(a.bot, a.slack, a.appr.flow, approvals.Options{Channel: a.cfg.ApprovalChannel, Now: a.appr.clock(), Log: a.log})
 }
 
 // serveApprovals runs the sweeper and the audit mirror with the app's other loops.

@@ -1,0 +1,58 @@
+package alerts
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdebot/mdebot/defender"
+)
+
+// machineLister is an AlertSource whose devices are tagged with their own id, counting lookups.
+type machineLister struct{ calls int }
+
+func (m *machineLister) ListAlerts(context.Context, defender.AlertListOptions) ([]defender.Alert, error) {
+	return nil, nil
+}
+
+func (m *machineLister) ListMachines(_ context.Context, o defender.ListOptions) ([]defender.Machine, error) {
+	m.calls++
+	var out []defender.Machine
+	for _, id := range []string{"m1", "m2", "m3", "m4", "m5"} {
+		if strings.Contains(o.Filter.String(), "'"+id+"'") {
+			out = append(out, defender.Machine{ID: id, MachineTags: []string{"tag-" + id}})
+		}
+	}
+	return out, nil
+}
+
+// The machine-tag cache answers from memory within its TTL, forgets entries older than it, and
+// never holds more devices than its size.
+func TestTagCacheExpiresAndIsBounded(t *testing.T) {
+	t.Parallel()
+	src := &machineLister{}
+	c := newTagCache(time.Minute, 3)
+	budget := newMDEBudget(-1)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tags, err := c.tags(t.Context(), src, budget, t0, []string{"m1", "m2"})
+	if err != nil || len(tags["m1"]) != 1 || tags["m1"][0] != "tag-m1" || src.calls != 1 {
+		t.Fatalf("first lookup: %v, %v, %d calls", tags, err, src.calls)
+	}
+	if _, err := c.tags(t.Context(), src, budget, t0.Add(30*time.Second), []string{"m1", "m2"}); err != nil || src.calls != 1 {
+		t.Fatalf("a lookup within the TTL asked MDE (%d calls, %v)", src.calls, err)
+	}
+	if _, err := c.tags(t.Context(), src, budget, t0.Add(2*time.Minute), []string{"m3"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.m) != 1 {
+		t.Errorf("expired entries kept: %d entries", len(c.m))
+	}
+	tags, err = c.tags(t.Context(), src, budget, t0.Add(3*time.Minute), []string{"m1", "m2", "m3", "m4", "m5"})
+	if err != nil || len(tags) != 5 || tags["m5"][0] != "tag-m5" {
+		t.Fatalf("five devices: %v, %v", tags, err)
+	}
+	if len(c.m) > 3 {
+		t.Errorf("the cache holds %d devices, more than its size 3", len(c.m))
+	}
+}

@@ -1,0 +1,88 @@
+package approvals
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mdebot/mdebot/bot/render"
+	"github.com/mdebot/mdebot/commands"
+	"github.com/mdebot/mdebot/defender"
+)
+
+// DefaultSweepEvery is how often RunSweeper sweeps.
+const DefaultSweepEvery = 10 * time.Second
+
+// Sweep does one pass: it expires the requests whose time is up (their cards turn to
+// "expired"), finishes what a stopped replica left, and follows every Defender action still
+// running, redrawing its card at each change and posting a collection's package link once.
+// Every replica may sweep: each change is recorded once in Redis, and only the replica that
+// recorded it redraws the card.
+func (a *Cards) Sweep(ctx context.Context) error {
+	var errs []error
+	expired, err := a.flow.ExpireDue(ctx)
+	errs = append(errs, err)
+	for _, ap := range expired {
+		a.show(ctx, ap)
+		a.tell(ctx, ap, "Your request expired without enough approvals; it will never run. Ask again if it is still needed.")
+	}
+	resumed, err := a.flow.Resume(ctx)
+	errs = append(errs, err)
+	for _, o := range resumed {
+		a.show(ctx, o.Approval)
+		a.tell(ctx, o.Approval, resultLine(o.Approval))
+		a.ran(ctx, o.Approval)
+	}
+	ids, err := a.flow.Followed(ctx)
+	errs = append(errs, err)
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		errs = append(errs, a.follow(ctx, id))
+	}
+	return errors.Join(errs...)
+}
+
+// follow looks at one Defender action.
+func (a *Cards) follow(ctx context.Context, id string) error {
+	p, err := a.flow.Poll(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.Changed {
+		a.show(ctx, p.Approval)
+		if defender.ActionStatus(p.Approval.ActionStatus).Final() {
+			a.tell(ctx, p.Approval, render.ActionFinished(p.Approval))
+		}
+	}
+	if p.PackageURL != "" {
+		a.postPackage(ctx, p)
+	}
+	return nil
+}
+
+// postPackage posts a collection's download link in the card's thread only: it is a short-lived
+// signed link, so it is never logged, audited or put on the card.
+func (a *Cards) postPackage(ctx context.Context, p commands.Progress) {
+	a.tell(ctx, p.Approval, render.PackageReady(p, a.now()))
+}
+
+// RunSweeper sweeps every interval (DefaultSweepEvery when not positive) until ctx ends.
+func (a *Cards) RunSweeper(ctx context.Context, every time.Duration) error {
+	if every <= 0 {
+		every = DefaultSweepEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("approval sweep incomplete", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package socket
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mdebot/mdebot/bot/render"
+	"github.com/mdebot/mdebot/commands"
+	"github.com/slack-go/slack"
+)
+
+// runJob runs one request through the router and answers it.
+func (b *Bot) runJob(ctx context.Context, j job) {
+	b.log.Debug("request started", "ref", j.req.Ref, "waited", jobAge(j, b.opts.Now()), "button", j.fromButton)
+	if j.fn != nil {
+		j.fn(ctx)
+		return
+	}
+	resp := b.router.Handle(ctx, j.req)
+	if resp.Approval != nil && b.onApproval != nil {
+		b.onApproval(ctx, j.reply(), resp)
+		return
+	}
+	msg := render.Response(resp, b.opts.Now())
+	if resp.File != nil && msg.Cut {
+		if note := b.upload(ctx, j, resp.File); note != "" {
+			msg.Blocks = append(msg.Blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, note, false, false)))
+		}
+	}
+	b.postResponse(ctx, j, msg, resp.InChannel)
+}
+
+// postResponse answers the job's requester.
+func (b *Bot) postResponse(ctx context.Context, j job, msg render.Message, inChannel bool) {
+	b.responder.Respond(ctx, j.reply(), msg, inChannel)
+}
+
+// upload sends a file to the requester in a direct message, never to the channel: a hunting
+// result may hold data the channel's other members (guests included) should not see. It returns
+// a note for the reply when it could not.
+func (b *Bot) upload(ctx context.Context, j job, f *commands.File) string {
+	im, _, _, err := b.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{j.req.UserID}})
+	if err == nil {
+		_, err = b.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader:         bytes.NewReader(f.Content),
+			FileSize:       len(f.Content),
+			Filename:       f.Name,
+			Title:          f.Title,
+			Channel:        im.ID,
+			InitialComment: fmt.Sprintf("Full result of your hunting query (ref %s).", j.req.Ref),
+		})
+	}
+	if err == nil {
+		return ""
+	}
+	b.log.Warn("file upload failed", "ref", j.req.Ref, "user", j.req.UserID, "err", err)
+	return "The full result could not be sent to you in a direct message. (ref " + j.req.Ref + ")"
+}
+
+// jobAge is how long a job waited, for logs.
+func jobAge(j job, now time.Time) time.Duration { return now.Sub(j.received) }
