@@ -153,7 +153,7 @@ func checkCredential(t *testing.T, f *Fake, cred azcore.TokenCredential) {
 			t.Fatalf("GetToken: %v", err)
 		}
 		api := &apiClient{t: t, f: f, token: tok.Token}
-		api.decode(http.MethodGet, "/api/machines", "", 200, nil)
+		api.decode(http.MethodGet, "/api/machineactions", "", 200, nil)
 	}
 	if f.TokenRequests() != 1 {
 		t.Errorf("TokenRequests = %d, want 1 (cached)", f.TokenRequests())

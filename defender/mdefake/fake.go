@@ -46,6 +46,10 @@ type Options struct {
 	NextLinkHost string
 	// Logger receives one debug record per request. Default: discard.
 	Logger *slog.Logger
+	// NoQuota turns off MDE's documented per-API rate limits (100 calls a minute and 1,500 an
+	// hour for most APIs), which the fake enforces on the wall clock with 429 and Retry-After.
+	// Load tests and benchmarks that measure the bot rather than the quota set it.
+	NoQuota bool
 }
 
 // Fake is a running fake of MDE and Entra. All methods are safe for concurrent use.
@@ -89,6 +93,10 @@ type Fake struct {
 	faultSeq     int
 	requests     []Request
 	nextLinkHost string
+	noQuota      bool
+	quota        map[string][]time.Time
+	listLag      time.Duration
+	spelling     DeterminationSpelling
 }
 
 // Start generates a CA and starts the Entra and MDE servers on 127.0.0.1.
@@ -110,6 +118,8 @@ func Start(opts Options) (*Fake, error) {
 		timeline:     [2]time.Duration{10 * time.Second, 20 * time.Second},
 		outcomes:     map[outcomeKey]string{},
 		nextLinkHost: opts.NextLinkHost,
+		noQuota:      opts.NoQuota,
+		quota:        map[string][]time.Time{},
 	}
 	if f.audience == "" {
 		f.audience = DefaultAudience

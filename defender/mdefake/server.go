@@ -99,6 +99,10 @@ func (f *Fake) serveMDE(w http.ResponseWriter, r *http.Request) {
 		writeError(sw, http.StatusForbidden, "Forbidden", "The application does not have any of the required application permissions ("+strings.Join(rt.roles, ", ")+") to access the resource.")
 		return
 	}
+	if wait, ok := f.takeQuota(routeKey(rt)); !ok {
+		throttle(sw, wait, writeError)
+		return
+	}
 	if len(body) > 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		writeError(sw, http.StatusUnsupportedMediaType, "UnsupportedMediaType", "The request body must be application/json.")
 		return
