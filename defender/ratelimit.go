@@ -198,7 +198,7 @@ func (l *Limiter) observe(resp *http.Response) {
 func familyOf(path string) Family {
 	p := strings.ToLower(path)
 	switch {
-	case strings.Contains(p, "/advancedqueries/"):
+	case strings.Contains(p, "/advancedqueries/"), strings.HasSuffix(p, "/security/runhuntingquery"):
 		return Hunting
 	case strings.HasSuffix(p, "/getpackageuri"):
 		return PackageURI

@@ -31,6 +31,7 @@ type app struct {
 	log     *slog.Logger
 	cred    azcore.TokenCredential
 	mde     *defender.Client
+	graph   *defender.Client // hunting on Microsoft Graph; nil with MDEBOT_HUNT_API=mde
 	rdb     redis.UniversalClient
 	store   *store.Store
 	slack   *slack.Client
@@ -87,6 +88,9 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
 		return nil, err
 	}
+	if a.graph, err = newGraphClient(cfg, a.cred, sm); err != nil {
+		return nil, err
+	}
 	if err = a.openRedis(ctx); err != nil {
 		return nil, err
 	}
@@ -106,7 +110,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	a.newAlerts()
-	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})))
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, Hunt: a.graph, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})))
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
-// Package mdefake is an in-process fake of the Microsoft Defender for Endpoint (MDE) API and of
-// the Entra ID token endpoint. Both are served over real HTTPS on 127.0.0.1 with certificates from
+// Package mdefake is an in-process fake of the Microsoft Defender for Endpoint (MDE) API, of
+// Microsoft Graph's advanced hunting (runHuntingQuery) and of the Entra ID token endpoint. All are
+// served over real HTTPS on 127.0.0.1 with certificates from
 // a CA generated at Start, so the real azidentity credentials and an azcore pipeline can talk to
 // them. The fake keeps a small tenant (machines, alerts, machine actions, indicators, files,
 // users), checks bearer tokens and their roles as MDE does, moves machine actions through their
@@ -63,6 +64,7 @@ type Fake struct {
 	client  *http.Client
 	entra   *httptest.Server
 	mde     *httptest.Server
+	graph   *httptest.Server
 	signKey *rsa.PrivateKey
 	keyID   string
 	sasKey  []byte
@@ -148,6 +150,7 @@ func Start(opts Options) (*Fake, error) {
 	f.routes = mdeRoutes()
 	f.entra = f.startServer(http.HandlerFunc(f.serveEntra), mat.leaf)
 	f.mde = f.startServer(http.HandlerFunc(f.serveMDE), mat.leaf)
+	f.graph = f.startServer(http.HandlerFunc(f.serveGraph), mat.leaf)
 	return f, nil
 }
 
@@ -162,12 +165,13 @@ func New(t testing.TB, opts Options) *Fake {
 	return f
 }
 
-// Close stops both servers. Requests held by a latency fault return at once.
+// Close stops the servers. Requests held by a latency fault return at once.
 func (f *Fake) Close() {
 	f.closeOnce.Do(func() {
 		close(f.closing)
 		f.entra.Close()
 		f.mde.Close()
+		f.graph.Close()
 		f.client.CloseIdleConnections()
 	})
 }

@@ -75,7 +75,7 @@ func (f *Fake) serveMDE(w http.ResponseWriter, r *http.Request) {
 		f.servePackage(sw, r)
 		return
 	}
-	claims, err := f.authenticate(r)
+	claims, err := f.authenticate(r, f.audience)
 	if err != nil {
 		sw.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeError(sw, http.StatusUnauthorized, "Unauthorized", "Authorization failed: "+err.Error()+".")

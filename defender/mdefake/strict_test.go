@@ -1,9 +1,12 @@
 package mdefake
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -99,4 +102,41 @@ func TestQuotaPerAPI(t *testing.T) {
 		t.Errorf("Retry-After %q, want 1..60 seconds", h.Get("Retry-After"))
 	}
 	api.decode(http.MethodGet, "/api/machines?$top=1", "", 200, nil) // another API has its own quota
+}
+
+func TestTokensCarryTheRolesGrantedPerResource(t *testing.T) {
+	t.Parallel()
+	f := New(t, Options{})
+	f.AddApp(App{TenantID: testTenant, ClientID: testClient, Secret: testSecret,
+		Roles: []string{"Machine.Read.All"}, GraphRoles: []string{"ThreatHunting.Read.All"}})
+	for scope, want := range map[string]string{f.Scope(): "Machine.Read.All", f.GraphScope(): "ThreatHunting.Read.All"} {
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {testClient}, "client_secret": {testSecret}, "scope": {scope}}
+		resp, err := f.HTTPClient().PostForm(f.AuthorityURL()+testTenant+"/oauth2/v2.0/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims struct {
+			Aud   string   `json:"aud"`
+			Roles []string `json:"roles"`
+		}
+		parts := strings.Split(tok.AccessToken, ".")
+		if len(parts) != 3 {
+			t.Fatalf("token for %s is not a JWT", scope)
+		}
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		if err := json.Unmarshal(payload, &claims); err != nil {
+			t.Fatal(err)
+		}
+		if claims.Aud+"/.default" != scope || len(claims.Roles) != 1 || claims.Roles[0] != want {
+			t.Errorf("token for %s: aud %q roles %q, want roles [%s]", scope, claims.Aud, claims.Roles, want)
+		}
+	}
 }
