@@ -92,7 +92,9 @@ func NewApprovals(cfg ApprovalsConfig) (*Approvals, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Approvals{st: cfg.Store, mde: cfg.MDE, authz: cfg.Authz, policy: cfg.Policy, sink: cfg.Sink,
+	// Approved actions and their follow-up draw on the share of each MDE budget that chat
+	// look-ups cannot use.
+	return &Approvals{st: cfg.Store, mde: cfg.MDE.Reserved(), authz: cfg.Authz, policy: cfg.Policy, sink: cfg.Sink,
 		users: cfg.Users, portal: cfg.PortalURL, owner: cfg.Owner, now: cfg.Now,
 		log: cfg.Log.With("component", "approvals")}, nil
 }

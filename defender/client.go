@@ -44,6 +44,17 @@ type Client struct {
 	prefix string
 	// graph is set on a Microsoft Graph client (NewGraph).
 	graph bool
+	// reserved marks the client of approved actions (Reserved).
+	reserved bool
+}
+
+// Reserved returns a client that shares c's pipeline, token cache and limiter but draws on the
+// share of every budget kept for approved actions and their follow-up. Give it only to the code
+// that runs approved actions, never to chat look-ups.
+func (c *Client) Reserved() *Client {
+	r := *c
+	r.reserved = true
+	return &r
 }
 
 type options struct {
@@ -173,6 +184,9 @@ func encodeQuery(v url.Values) string {
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if c.reserved {
+		ctx = withReserved(ctx)
 	}
 	req, err := runtime.NewRequest(ctx, cl.method, c.url(cl))
 	if err != nil {
