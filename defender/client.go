@@ -221,7 +221,11 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		var authErr *azidentity.AuthenticationFailedError
 		if errors.As(err, &authErr) {
-			return &SignInError{Err: err}
+			api := "Defender"
+			if c.graph {
+				api = "Microsoft Graph"
+			}
+			return newSignInError(err, api)
 		}
 		return &TransportError{Method: cl.method, Path: c.redactPath(cl), Err: withoutQuery(err)}
 	}

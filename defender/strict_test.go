@@ -1,6 +1,7 @@
 package defender_test
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -131,5 +132,22 @@ func TestDeterminationSpellingRetriedOnce(t *testing.T) {
 	env.Fake.SetDeterminationSpelling(mdefake.SpellingUpdate)
 	if _, err := env.Client.UpdateAlert(t.Context(), id, defender.AlertUpdate{Determination: "NoSuchThing"}); err == nil {
 		t.Fatal("an unknown determination was accepted")
+	}
+}
+
+func TestSignInFailuresToldApart(t *testing.T) {
+	t.Parallel()
+	env := defendertest.New(t, defendertest.Options{Seed: true})
+	env.Fake.AddApp(mdefake.App{TenantID: defendertest.TenantID, ClientID: defendertest.ClientID, Secret: "rotated"})
+	_, err := env.Client.ListAlerts(t.Context(), defender.AlertListOptions{})
+	var sie *defender.SignInError
+	if !errors.As(err, &sie) || !sie.Refused || sie.Code != 7000215 || sie.Variable() != "AZURE_CLIENT_SECRET" || sie.API != "Defender" {
+		t.Fatalf("refused secret: %#v", sie)
+	}
+	down := defendertest.New(t, defendertest.Options{Seed: true})
+	down.Fake.Close() // DNS, TLS, proxy or timeout look the same: no answer from Entra
+	_, err = down.Graph.Hunt(t.Context(), "DeviceInfo")
+	if !errors.As(err, &sie) || sie.Refused || sie.API != "Microsoft Graph" {
+		t.Fatalf("unreachable Entra: %v %#v", err, sie)
 	}
 }
