@@ -35,6 +35,10 @@ type Deps struct {
 	// Hunt runs the hunt verb's queries: a Microsoft Graph client (runHuntingQuery) by default,
 	// or the MDE client for tenants that still have MDE's hunting API; MDE when nil.
 	Hunt *defender.Client
+	// Permissions reads what the app's tokens grant (defender.PermissionsOf); nil checks nothing.
+	// A verb whose permission is missing answers with that fact instead of calling MDE, and
+	// status lists every feature.
+	Permissions func(ctx context.Context) (defender.Permissions, error)
 	// PortalURL is the Defender portal of the cloud, for links.
 	PortalURL string
 	// Audit reads the audit trail; nil until approvals are wired.

@@ -43,18 +43,19 @@ func statusVerb(d Deps) *Verb {
 			view.Limiter = d.MDE.Limiter().Stats()
 			view.Checks = append(view.Checks, budgetChecks("MDE", view.Limiter)...)
 		}
+		view.Checks = append(view.Checks, permissionChecks(ctx, d)...)
 		if d.Hunt != nil && d.Hunt.IsGraph() {
 			view.Checks = append(view.Checks, budgetChecks("Graph", d.Hunt.Limiter().Stats())...)
 		}
 		failed := 0
-		for _, ch := range checks {
+		for _, ch := range view.Checks {
 			if !ch.OK {
 				failed++
 			}
 		}
 		text := "mdebot " + d.Version + ": all checks passed."
 		if failed > 0 {
-			text = fmt.Sprintf("mdebot %s: %d of %d checks failed.", d.Version, failed, len(checks))
+			text = fmt.Sprintf("mdebot %s: %d of %d checks failed.", d.Version, failed, len(view.Checks))
 		}
 		return Response{Text: text, View: view}, nil
 	}

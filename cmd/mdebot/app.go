@@ -110,7 +110,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	a.newAlerts()
-	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, Hunt: a.graph, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})))
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, Hunt: a.graph, Permissions: permissionsOf(cfg, a.cred), PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: version})))
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +258,12 @@ func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, sm
 	}
 	defer a.close()
 	log.Info("mdebot starting", "version", version, "config", cfg, "http", a.httpLn.Addr().String())
+	// The permission summary of `mdebot check`, in the log; it never holds up the start.
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		logPermissions(pctx, log.With("component", "permissions"), permissionsOf(cfg, a.cred))
+	}()
 	err = a.serve(ctx)
 	log.Info("mdebot stopped")
 	return err

@@ -16,7 +16,9 @@ import (
 )
 
 // runCheck is `mdebot check`: it validates the configuration, prints it without secrets, and
-// tries each dependency once: an Entra token, one MDE call, Redis and Slack's auth.test.
+// tries each dependency once: an Entra token, one MDE call, the app's permissions (from its
+// tokens' roles), Redis and Slack's auth.test. Any failure, a missing permission included, makes
+// it exit non-zero.
 func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm seams) error {
 	cfg, err := LoadConfig(ctx, lookup)
 	if err != nil {
@@ -62,6 +64,17 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm 
 			return "", fmt.Errorf("%s", commands.ErrorMessage(err, "check"))
 		}
 		return fmt.Sprintf("%s answered (%d device listed)", cfg.DefenderURL(), len(ms)), nil
+	})
+	missing := -1
+	step("Permissions", func(ctx context.Context) (string, error) {
+		p, err := permissionsOf(cfg, cred)(ctx)
+		if err != nil {
+			return "", fmt.Errorf("%s", commands.ErrorMessage(err, "check"))
+		}
+		if missing = printPermissions(out, p); missing > 0 {
+			return "", fmt.Errorf("%d feature(s) lack their permission (listed above)", missing)
+		}
+		return fmt.Sprintf("all %d features have their permission", len(p.Features)), nil
 	})
 	step("Redis", func(ctx context.Context) (string, error) {
 		if cfg.RedisURL == "" {
