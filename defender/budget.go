@@ -93,4 +93,3 @@ func (b BudgetStats) String() string {
 	}
 	return s
 }
-
