@@ -24,7 +24,7 @@ func (a *Approvals) Execute(ctx context.Context, id string) Outcome {
 	if err != nil || tr.Outcome != store.OutcomeChanged {
 		return Outcome{Approval: ap}
 	}
-	a.record(ctx, ap, "executing", botActor, "", a.comment(ap))
+	a.record(ctx, ap, "executing", botActor, "", a.comment(ctx, ap))
 	mctx, cancel := context.WithTimeout(ctx, execTimeout)
 	defer cancel()
 	e := a.run(mctx, ap)
@@ -69,7 +69,7 @@ func (a *Approvals) auditExecution(ctx context.Context, ap Approval) {
 
 // run makes the MDE call of ap.
 func (a *Approvals) run(ctx context.Context, ap Approval) store.Execution {
-	r, comment := ap.Request, a.comment(ap)
+	r, comment := ap.Request, a.comment(ctx, ap)
 	var res defender.ActionResult
 	var err error
 	switch r.Verb {

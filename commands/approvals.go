@@ -92,7 +92,9 @@ func NewApprovals(cfg ApprovalsConfig) (*Approvals, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Approvals{st: cfg.Store, mde: cfg.MDE, authz: cfg.Authz, policy: cfg.Policy, sink: cfg.Sink,
+	// Approved actions and their follow-up draw on the share of each MDE budget that chat
+	// look-ups cannot use.
+	return &Approvals{st: cfg.Store, mde: cfg.MDE.Reserved(), authz: cfg.Authz, policy: cfg.Policy, sink: cfg.Sink,
 		users: cfg.Users, portal: cfg.PortalURL, owner: cfg.Owner, now: cfg.Now,
 		log: cfg.Log.With("component", "approvals")}, nil
 }
@@ -160,18 +162,42 @@ func (a *Approvals) record(ctx context.Context, ap Approval, event, actor, actio
 }
 
 // comment is what MDE records with the action, since MDE sees the app as the requestor: the
-// request id, both people and the reason.
-func (a *Approvals) comment(ap Approval) string {
+// request id, both people and the reason. People are named by e-mail with their Slack ID
+// ("alice@contoso.com (U0ABC)") so that an auditor reading MDE's action center can tell who they
+// are; an ID alone when the directory does not know them.
+func (a *Approvals) comment(ctx context.Context, ap Approval) string {
 	who := "no approval needed by policy"
 	if len(ap.Votes) > 0 {
-		who = "approved by " + strings.Join(ap.Voters(), ", ")
+		voters := ap.Voters()
+		for i, v := range voters {
+			voters[i] = a.person(ctx, v)
+		}
+		who = "approved by " + strings.Join(voters, ", ")
 	}
 	what := ap.Request.Verb
 	if ap.Request.Option != "" {
 		what += " (" + ap.Request.Option + ")"
 	}
 	reason := strings.Join(strings.Fields(Truncate(ap.Request.Reason, 300)), " ")
-	return fmt.Sprintf("mdebot %s: %s requested by %s (reason: %s), %s", ap.ID, what, ap.Requester, reason, who)
+	return fmt.Sprintf("mdebot %s: %s requested by %s (reason: %s), %s", ap.ID, what, a.person(ctx, ap.Requester), reason, who)
+}
+
+// personLookup bounds one directory look-up for a comment.
+const personLookup = 3 * time.Second
+
+// person names a Slack user for MDE: "e-mail (ID)", or the ID when no e-mail is known.
+func (a *Approvals) person(ctx context.Context, id string) string {
+	if a.users == nil {
+		return id
+	}
+	ctx, cancel := context.WithTimeout(ctx, personLookup)
+	defer cancel()
+	email, err := a.users.Email(ctx, id)
+	email = strings.Join(strings.Fields(Plain(email, 120)), "")
+	if err != nil || email == "" || !strings.Contains(email, "@") {
+		return id
+	}
+	return email + " (" + id + ")"
 }
 
 // commentTag is the part of the comment that identifies the request, to find the action it made.

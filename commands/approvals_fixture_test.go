@@ -70,9 +70,15 @@ type apprFixture struct {
 	sink   *sinkFake
 }
 
-func newApprFixture(t *testing.T, p ApprovalPolicy) *apprFixture {
+func newApprFixture(t testing.TB, p ApprovalPolicy) *apprFixture {
 	t.Helper()
-	env := defendertest.New(t, defendertest.Options{Seed: true})
+	return newApprFixtureOpts(t, p, defendertest.Options{Seed: true})
+}
+
+// newApprFixtureOpts is newApprFixture over a fake and client set up with opts.
+func newApprFixtureOpts(t testing.TB, p ApprovalPolicy, opts defendertest.Options) *apprFixture {
+	t.Helper()
+	env := defendertest.New(t, opts)
 	srv := storetest.Servers(t)[0]
 	f := &apprFixture{env: env, st: store.New(srv.Client, srv.Prefix), clock: &testClock{t: env.Fake.Now()}, sink: &sinkFake{}}
 	authz := NewAuthorizer(Policy{Responders: []string{requester, both}, Approvers: []string{lead, lead2, both}}, nil, 0, nil)
@@ -94,13 +100,13 @@ func newApprFixture(t *testing.T, p ApprovalPolicy) *apprFixture {
 }
 
 // as runs text as user through the router.
-func (f *apprFixture) as(t *testing.T, user, text string) Response {
+func (f *apprFixture) as(t testing.TB, user, text string) Response {
 	t.Helper()
 	return f.router.Handle(t.Context(), Request{Ref: testRef, UserID: user, ChannelID: "C0SOC", Text: text})
 }
 
 // request runs text as user and returns the new request, failing unless it made a card.
-func (f *apprFixture) request(t *testing.T, user, text string) Approval {
+func (f *apprFixture) request(t testing.TB, user, text string) Approval {
 	t.Helper()
 	resp := f.as(t, user, text)
 	if resp.Approval == nil {

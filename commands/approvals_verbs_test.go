@@ -263,7 +263,7 @@ func TestResume(t *testing.T) {
 	// Another replica claims it, sends the action, and dies before recording it.
 	ghost, _ := f.st.ClaimExecution(ctx, halfway.ID, "dead", f.clock.Now())
 	gap, _ := fromStore(ghost.Approval)
-	if _, err := f.env.Client.Isolate(ctx, halfway.Request.MachineID, f.ap.comment(gap), "Full"); err != nil {
+	if _, err := f.env.Client.Isolate(ctx, halfway.Request.MachineID, f.ap.comment(ctx, gap), "Full"); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := f.ap.Resume(ctx); err != nil || len(out) != 0 {

@@ -32,6 +32,13 @@ type Probe struct {
 type Deps struct {
 	// MDE is the Defender client.
 	MDE *defender.Client
+	// Hunt runs the hunt verb's queries: a Microsoft Graph client (runHuntingQuery) by default,
+	// or the MDE client for tenants that still have MDE's hunting API; MDE when nil.
+	Hunt *defender.Client
+	// Permissions reads what the app's tokens grant (defender.PermissionsOf); nil checks nothing.
+	// A verb whose permission is missing answers with that fact instead of calling MDE, and
+	// status lists every feature.
+	Permissions func(ctx context.Context) (defender.Permissions, error)
 	// PortalURL is the Defender portal of the cloud, for links.
 	PortalURL string
 	// Audit reads the audit trail; nil until approvals are wired.
@@ -49,6 +56,13 @@ type Deps struct {
 	Mutes MuteStore
 	// MuteAudit writes mutes and unmutes to the audit trail; nil writes nothing.
 	MuteAudit MuteAuditor
+}
+
+func (d Deps) hunter() *defender.Client {
+	if d.Hunt != nil {
+		return d.Hunt
+	}
+	return d.MDE
 }
 
 func (d Deps) now() time.Time {

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,14 +79,34 @@ func ErrorMessage(err error, ref string) string {
 	case errors.As(err, &apiErr):
 		return apiMessage(apiErr, ref)
 	}
+	var sie *defender.SignInError
+	if errors.As(err, &sie) {
+		return signInMessage(sie, ref)
+	}
 	if errors.Is(err, defender.ErrSignIn) {
-		return "The bot could not sign in to Entra ID (its credentials were refused), so Defender cannot be asked anything. Tell the bot's administrator; retrying will not help. (ref " + ref + ")"
+		return "The bot could not sign in to Entra ID, so Defender cannot be asked anything. Tell the bot's administrator. (ref " + ref + ")"
 	}
 	var te *defender.TransportError
 	if errors.As(err, &te) {
 		return "Defender could not be reached. Try again in a minute. (ref " + ref + ")"
 	}
 	return "Something went wrong on our side. (ref " + ref + ")"
+}
+
+// signInMessage tells a refused credential (an administrator must fix a variable) from an Entra
+// that could not be reached (retrying will help).
+func signInMessage(e *defender.SignInError, ref string) string {
+	api := cmp.Or(e.API, "Defender")
+	if e.Refused {
+		code := ""
+		if e.Code != 0 {
+			code = fmt.Sprintf(" (AADSTS%d)", e.Code)
+		}
+		return "The bot could not sign in to Entra ID: Entra refused its credentials" + code + ", so " + api +
+			" cannot be asked anything. The bot's administrator should check " + e.Variable() + "; retrying will not help. (ref " + ref + ")"
+	}
+	return "The bot could not reach Entra ID to sign in (network, DNS, TLS, proxy or timeout), so " + api +
+		" cannot be asked anything right now. Try again in a minute. (ref " + ref + ")"
 }
 
 func apiMessage(e *defender.APIError, ref string) string {

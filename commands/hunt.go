@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	// huntTimeout bounds a hunting command: MDE lets a query run for 200 s, and the client may
+	// huntTimeout bounds a hunting command: a query may run for 200 s, and the client may
 	// first wait for the hunting rate limit.
 	huntTimeout = 4 * time.Minute
 	// huntInlineRows is how many rows of a result go to Slack; the whole result goes with the
@@ -51,7 +51,7 @@ func huntVerb(d Deps) *Verb {
 		case len(q) > defender.MaxQueryLength:
 			return Response{}, badArg(v, "The query is too long (%d bytes, at most %d).", len(q), defender.MaxQueryLength)
 		}
-		res, err := d.MDE.Hunt(ctx, q)
+		res, err := d.hunter().Hunt(ctx, q)
 		var apiErr *defender.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {
 			// A refused query is the analyst's to fix, and only MDE knows what is wrong with it.

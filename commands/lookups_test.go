@@ -80,7 +80,8 @@ func TestFile(t *testing.T) {
 		if v.Name != sha256 || v.File == nil || len(v.Notes) != 0 || !cmp.Equal(v.machineNames(), []string{mdefake.DemoDC}) {
 			t.Errorf("view = %+v", v)
 		}
-		want := []string{"/api/files/" + sha1 + "/machines", "/api/files/" + sha256, "/api/files/" + sha256 + "/alerts", "/api/files/" + sha256 + "/stats?lookBackHours=720"}
+		// File alerts take a SHA-1 only: the SHA-256 is looked up for its SHA-1 first.
+		want := []string{"/api/files/" + sha1 + "/alerts", "/api/files/" + sha1 + "/machines", "/api/files/" + sha256, "/api/files/" + sha256, "/api/files/" + sha256 + "/stats?lookBackHours=720"}
 		if diff := cmp.Diff(want, paths(f)); diff != "" {
 			t.Errorf("MDE requests (-want +got):\n%s", diff)
 		}
@@ -139,9 +140,20 @@ func TestIP(t *testing.T) {
 	}
 	want := []string{
 		"/api/ips/10.1.2.3/alerts", "/api/ips/10.1.2.3/stats?lookBackHours=720",
-		"/api/machines/findbyip(ip='10.1.2.3',timestamp=" + f.now.UTC().Format("2006-01-02T15:04:05Z") + ")",
+		"/api/machines/findbyip(ip='10.1.2.3',timestamp=T)",
 	}
-	if diff := cmp.Diff(want, paths(f)); diff != "" {
+	got := paths(f)
+	// The client sends a time safely in the past: five minutes before its own clock.
+	if i := len(got) - 1; i >= 0 {
+		if ts, ok := strings.CutPrefix(got[i], "/api/machines/findbyip(ip='10.1.2.3',timestamp="); ok {
+			at, err := time.Parse("2006-01-02T15:04:05Z)", ts)
+			if err != nil || at.After(time.Now().Add(-5*time.Minute)) || at.Before(f.now.Add(-7*time.Minute)) {
+				t.Errorf("findbyip timestamp %q, want about five minutes ago", ts)
+			}
+			got[i] = "/api/machines/findbyip(ip='10.1.2.3',timestamp=T)"
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("MDE requests (-want +got):\n%s", diff)
 	}
 	// IPv6 in its canonical form.

@@ -22,12 +22,13 @@ func TestMDEErrors(t *testing.T) {
 		notFound string
 	}{
 		{"alerts", noSuch},
-		{"alerts machine=dc01", noSuch},
+		// GET /api/machines answers 404 when it has nothing: no such device, not a lost item.
+		{"alerts machine=dc01", "No device is named dc01. Try `machines name=dc01` to search by prefix."},
 		{"alert da6386_1", "No alert has the ID da6386_1 (it may be outside the retention period)."},
 		{"machines risk=High", ""},
 		{"machines tag=dmz", ""},
 		{"actions", noSuch},
-		{"actions dc01", noSuch},
+		{"actions dc01", "No device is named dc01. Try `machines name=dc01` to search by prefix."},
 		{"action " + seededAction, "No machine action has the ID " + seededAction + "."},
 		{"indicators", noSuch},
 		{"hunt DeviceInfo | take 1", noSuch},

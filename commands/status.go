@@ -41,20 +41,38 @@ func statusVerb(d Deps) *Verb {
 		view := StatusView{Checks: checks, Version: d.Version}
 		if d.MDE != nil {
 			view.Limiter = d.MDE.Limiter().Stats()
+			view.Checks = append(view.Checks, budgetChecks("MDE", view.Limiter)...)
+		}
+		view.Checks = append(view.Checks, permissionChecks(ctx, d)...)
+		if d.Hunt != nil && d.Hunt.IsGraph() {
+			view.Checks = append(view.Checks, budgetChecks("Graph", d.Hunt.Limiter().Stats())...)
 		}
 		failed := 0
-		for _, ch := range checks {
+		for _, ch := range view.Checks {
 			if !ch.OK {
 				failed++
 			}
 		}
 		text := "mdebot " + d.Version + ": all checks passed."
 		if failed > 0 {
-			text = fmt.Sprintf("mdebot %s: %d of %d checks failed.", d.Version, failed, len(checks))
+			text = fmt.Sprintf("mdebot %s: %d of %d checks failed.", d.Version, failed, len(view.Checks))
 		}
 		return Response{Text: text, View: view}, nil
 	}
 	return v
+}
+
+// budgetChecks shows each rate budget of a client as a line of the report.
+func budgetChecks(api string, st defender.LimiterStats) []StatusCheck {
+	var out []StatusCheck
+	for _, b := range st.Budgets {
+		if api == "Graph" && b.Family != defender.Hunting {
+			continue
+		}
+		out = append(out, StatusCheck{Name: api + " budget: " + b.Family.String(), OK: true,
+			Detail: fmt.Sprintf("%s; %d calls, %d delayed, %d from the reserve", b, b.Requests, b.Delayed, b.FromRes)})
+	}
+	return out
 }
 
 // runProbe runs one check with its own timeout. A check that ignores its context is abandoned

@@ -25,5 +25,10 @@ func Build(d Deps) (*Registry, error) {
 	if d.Mutes != nil {
 		verbs = append(verbs, muteVerb(d), mutesVerb(d), unmuteVerb(d))
 	}
+	if d.Permissions != nil {
+		for _, v := range verbs {
+			gate(v, d.Permissions)
+		}
+	}
 	return reg, reg.Add(verbs...)
 }

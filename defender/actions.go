@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -210,7 +211,12 @@ func (c *Client) machineAction(ctx context.Context, machineID string, t ActionTy
 	var a MachineAction
 	err := c.do(ctx, call{method: http.MethodPost, path: "machines/" + machineID + "/" + verb, body: body, noRetry: true}, &a)
 	if err == nil {
-		return ActionResult{Action: a}, nil
+		// A repeated scan "returns pending machine action" (Run antivirus scan API,
+		// https://learn.microsoft.com/defender-endpoint/api/run-av-scan): a 2xx carrying an
+		// action this request did not make, which its comment (unique to each request) shows.
+		// Other types answer 400 ActiveRequestAlreadyExists instead.
+		existing := t == ActionScan && a.RequestorComment != "" && a.RequestorComment != body.Comment
+		return ActionResult{Action: a, AlreadyPending: existing}, nil
 	}
 	var apiErr *APIError
 	var tErr *TransportError
@@ -311,6 +317,23 @@ func (c *Client) PackageURI(ctx context.Context, actionID string) (string, error
 	var v struct {
 		Value string `json:"value"`
 	}
-	err = c.do(ctx, call{method: http.MethodGet, path: "machineactions/" + seg + "/GetPackageUri"}, &v)
-	return v.Value, err
+	if err = c.do(ctx, call{method: http.MethodGet, path: "machineactions/" + seg + "/GetPackageUri"}, &v); err != nil {
+		return "", err
+	}
+	return packageLink(v.Value)
+}
+
+// packageLink reads GetPackageUri's value, which the docs show with literal quotes inside the
+// JSON string ("value": "\"https://userrequests-us.securitycenter.windows.com:443/...\""), and
+// accepts only an absolute https URL.
+func packageLink(v string) (string, error) {
+	s := strings.TrimSpace(v)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || strings.ContainsAny(s, "\"\r\n ") {
+		return "", errors.New("defender: the investigation package link is not an https URL")
+	}
+	return s, nil
 }

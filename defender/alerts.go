@@ -198,7 +198,25 @@ func (c *Client) UpdateAlert(ctx context.Context, id string, u AlertUpdate) (Ale
 		return a, errors.New("defender: an alert update must change something")
 	}
 	err = c.do(ctx, call{method: http.MethodPatch, path: "alerts/" + seg, body: u}, &a)
+	var apiErr *APIError
+	if other, ok := otherSpelling[u.Determination]; ok && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
+		u.Determination = other
+		a = Alert{}
+		err = c.do(ctx, call{method: http.MethodPatch, path: "alerts/" + seg, body: u}, &a)
+	}
 	return a, err
+}
+
+// otherSpelling pairs the two names Microsoft's pages give one determination. The Alert
+// resource page (https://learn.microsoft.com/defender-endpoint/api/alerts) writes
+// ConfirmedUserActivity and Clean; the Update alert page
+// (https://learn.microsoft.com/defender-endpoint/api/update-alert) writes ConfirmedActivity and
+// NotMalicious. An update MDE refuses with 400 is sent once more with the other name.
+var otherSpelling = map[string]string{
+	"ConfirmedUserActivity": "ConfirmedActivity",
+	"ConfirmedActivity":     "ConfirmedUserActivity",
+	"Clean":                 "NotMalicious",
+	"NotMalicious":          "Clean",
 }
 
 // AlertMachine returns the device an alert is on.

@@ -40,6 +40,21 @@ type Client struct {
 	pipeline runtime.Pipeline
 	limiter  *Limiter
 	retry    policy.RetryOptions
+	// prefix goes between the base URL and a call's path: "api/" for MDE, "v1.0/" for Graph.
+	prefix string
+	// graph is set on a Microsoft Graph client (NewGraph).
+	graph bool
+	// reserved marks the client of approved actions (Reserved).
+	reserved bool
+}
+
+// Reserved returns a client that shares c's pipeline, token cache and limiter but draws on the
+// share of every budget kept for approved actions and their follow-up. Give it only to the code
+// that runs approved actions, never to chat look-ups.
+func (c *Client) Reserved() *Client {
+	r := *c
+	r.reserved = true
+	return &r
 }
 
 type options struct {
@@ -71,15 +86,19 @@ func WithRetry(r policy.RetryOptions) Option { return func(o *options) { o.retry
 // NewLimiter(Unlimited())).
 func WithLimiter(l *Limiter) Option { return func(o *options) { o.limiter = l } }
 
-// New returns a client that authenticates with cred.
+// New returns an MDE client that authenticates with cred.
 func New(cred azcore.TokenCredential, opts ...Option) (*Client, error) {
+	public, _ := LookupCloud("public")
+	return newClient(cred, public.APIURL, public.Scope, "api/", opts)
+}
+
+func newClient(cred azcore.TokenCredential, baseURL, scope, prefix string, opts []Option) (*Client, error) {
 	if cred == nil {
 		return nil, errors.New("defender: a token credential is required")
 	}
-	public, _ := LookupCloud("public")
 	o := options{
-		baseURL: public.APIURL,
-		scope:   public.Scope,
+		baseURL: baseURL,
+		scope:   scope,
 		retry: policy.RetryOptions{
 			MaxRetries:    defaultMaxRetries,
 			TryTimeout:    defaultTryTimeout,
@@ -112,7 +131,7 @@ func New(cred azcore.TokenCredential, opts ...Option) (*Client, error) {
 		// Each try waits for the shared limiter, then gets a (cached) token.
 		PerRetry: []policy.Policy{o.limiter, runtime.NewBearerTokenPolicy(cred, []string{o.scope}, nil)},
 	}, clientOpts)
-	return &Client{base: base, pipeline: pl, limiter: o.limiter, retry: o.retry}, nil
+	return &Client{base: base, pipeline: pl, limiter: o.limiter, retry: o.retry, prefix: prefix}, nil
 }
 
 // BaseURL returns the API base the client calls.
@@ -142,7 +161,7 @@ func (c *Client) url(cl call) string {
 	// cl.path is already escaped (see segment); keep it as the raw path so that characters MDE
 	// shows literally, such as findbyip(ip='...'), are sent as they are.
 	u := *c.base
-	u.RawPath = strings.TrimRight(u.EscapedPath(), "/") + "/api/" + cl.path
+	u.RawPath = strings.TrimRight(u.EscapedPath(), "/") + "/" + c.prefix + cl.path
 	if p, err := url.PathUnescape(u.RawPath); err == nil {
 		u.Path = p
 	}
@@ -165,6 +184,9 @@ func encodeQuery(v url.Values) string {
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if c.reserved {
+		ctx = withReserved(ctx)
 	}
 	req, err := runtime.NewRequest(ctx, cl.method, c.url(cl))
 	if err != nil {
@@ -199,9 +221,13 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		var authErr *azidentity.AuthenticationFailedError
 		if errors.As(err, &authErr) {
-			return &SignInError{Err: err}
+			api := "Defender"
+			if c.graph {
+				api = "Microsoft Graph"
+			}
+			return newSignInError(err, api)
 		}
-		return &TransportError{Method: cl.method, Path: redactPath(cl), Err: withoutQuery(err)}
+		return &TransportError{Method: cl.method, Path: c.redactPath(cl), Err: withoutQuery(err)}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -217,17 +243,17 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		return fmt.Errorf("defender: decoding %s %s: %w", cl.method, redactPath(cl), err)
+		return fmt.Errorf("defender: decoding %s %s: %w", cl.method, c.redactPath(cl), err)
 	}
 	return nil
 }
 
 // redactPath names the endpoint without its query (a $filter may hold user input or be long).
-func redactPath(cl call) string {
+func (c *Client) redactPath(cl call) string {
 	if cl.absolute != nil {
 		return cl.absolute.Path
 	}
-	return "/api/" + cl.path
+	return "/" + c.prefix + cl.path
 }
 
 // withoutQuery drops the query from a *url.Error's URL: a $filter can be long and hold user input.

@@ -17,10 +17,25 @@ type Cloud struct {
 	Scope string
 	// PortalURL is the Defender portal, for links in messages.
 	PortalURL string
+	// GraphURL is the Microsoft Graph service root (for hunting), without a trailing slash.
+	GraphURL string
+	// GraphScope is the Graph token scope: the service root's /.default ("Any permission scope
+	// value (including the .default scope) that contains the Microsoft Graph domain MUST use the
+	// domain of the Microsoft Graph service root endpoint for the national cloud deployment").
+	GraphScope string
 }
 
 // Clouds lists the supported clouds by name, from the "US Government" API table of the MDE docs.
 // GCC signs in at the public authority but calls the .us API.
+//
+// Graph hosts, from "Microsoft Graph national cloud deployments"
+// (https://learn.microsoft.com/graph/deployments) and "Access national cloud deployments with
+// the Microsoft Graph SDKs" (https://learn.microsoft.com/graph/sdks/national-clouds): the global
+// service https://graph.microsoft.com (public, and GCC: "If you're working in a Microsoft 365 GCC
+// environment, continue using the worldwide endpoints"),
+// "Microsoft Graph for US Government L4" https://graph.microsoft.us (GCC High) and "Microsoft
+// Graph for US Government L5 (DOD)" https://dod-graph.microsoft.us. runHuntingQuery is available
+// in the global service, US Government L4 and L5, not in 21Vianet ("security: runHuntingQuery").
 var clouds = map[string]Cloud{
 	"public": {
 		Name:          "public",
@@ -28,6 +43,8 @@ var clouds = map[string]Cloud{
 		APIURL:        "https://api.security.microsoft.com",
 		Scope:         "https://api.securitycenter.microsoft.com/.default",
 		PortalURL:     "https://security.microsoft.com",
+		GraphURL:      "https://graph.microsoft.com",
+		GraphScope:    "https://graph.microsoft.com/.default",
 	},
 	"gcc": {
 		Name:          "gcc",
@@ -35,6 +52,8 @@ var clouds = map[string]Cloud{
 		APIURL:        "https://api-gcc.securitycenter.microsoft.us",
 		Scope:         "https://api-gcc.securitycenter.microsoft.us/.default",
 		PortalURL:     "https://security.microsoft.com",
+		GraphURL:      "https://graph.microsoft.com",
+		GraphScope:    "https://graph.microsoft.com/.default",
 	},
 	"gcc-high": {
 		Name:          "gcc-high",
@@ -42,6 +61,8 @@ var clouds = map[string]Cloud{
 		APIURL:        "https://api-gov.securitycenter.microsoft.us",
 		Scope:         "https://api-gov.securitycenter.microsoft.us/.default",
 		PortalURL:     "https://security.microsoft.us",
+		GraphURL:      "https://graph.microsoft.us",
+		GraphScope:    "https://graph.microsoft.us/.default",
 	},
 	"dod": {
 		Name:          "dod",
@@ -49,6 +70,8 @@ var clouds = map[string]Cloud{
 		APIURL:        "https://api-gov.securitycenter.microsoft.us",
 		Scope:         "https://api-gov.securitycenter.microsoft.us/.default",
 		PortalURL:     "https://security.apps.mil",
+		GraphURL:      "https://dod-graph.microsoft.us",
+		GraphScope:    "https://dod-graph.microsoft.us/.default",
 	},
 }
 

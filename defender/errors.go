@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // Sentinel errors for outcomes callers branch on.
@@ -94,11 +97,59 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// SignInError is a request that was not sent because the credential got no token. Retrying does
-// not help until an administrator fixes the app's credentials.
-type SignInError struct{ Err error }
+// SignInError is a request that was not sent because the credential got no token. When Refused
+// is set, Entra answered and refused the credential (HTTP 4xx, an AADSTS code): retrying does not
+// help until an administrator fixes a variable. Otherwise Entra could not be reached (DNS, TLS,
+// timeout, proxy, or an Entra 5xx): retrying will help.
+type SignInError struct {
+	Err error
+	// Refused is set when Entra answered with a 4xx.
+	Refused bool
+	// Code is the AADSTS number of a refusal, 0 when there is none.
+	Code int
+	// API is the API the token was for: "Defender" or "Microsoft Graph".
+	API string
+}
 
 func (e *SignInError) Error() string { return "defender: no token from Entra: " + e.Err.Error() }
+
+// Variable names the setting to fix for a refusal, from its AADSTS code. Microsoft warns that
+// codes change ("Microsoft Entra authentication and authorization error codes",
+// https://learn.microsoft.com/entra/identity-platform/reference-error-codes), so this is a hint
+// with a safe default, never a decision.
+func (e *SignInError) Variable() string {
+	switch e.Code {
+	case 7000215, 7000222, 7000218:
+		return "AZURE_CLIENT_SECRET"
+	case 700027, 700024, 700023:
+		return "AZURE_CLIENT_CERTIFICATE_PATH"
+	case 70021, 700212, 700213:
+		return "AZURE_FEDERATED_TOKEN_FILE"
+	case 700016:
+		return "AZURE_CLIENT_ID"
+	case 90002:
+		return "AZURE_TENANT_ID"
+	case 500011, 1002012, 90014:
+		return "MDEBOT_CLOUD (or MDEBOT_DEFENDER_SCOPE), and the app's admin consent"
+	}
+	return "AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE)"
+}
+
+// newSignInError sorts a credential's failure: a 4xx from Entra is a refusal, anything else
+// (no reply at all, or a 5xx) means Entra could not be reached.
+func newSignInError(err error, api string) *SignInError {
+	e := &SignInError{Err: err, API: api}
+	var authErr *azidentity.AuthenticationFailedError
+	if errors.As(err, &authErr) && authErr.RawResponse != nil && authErr.RawResponse.StatusCode >= 400 && authErr.RawResponse.StatusCode < 500 {
+		e.Refused = true
+	}
+	if m := aadsts.FindStringSubmatch(err.Error()); m != nil {
+		e.Code, _ = strconv.Atoi(m[1])
+	}
+	return e
+}
+
+var aadsts = regexp.MustCompile(`AADSTS(\d+)`)
 
 // Unwrap returns the credential's error.
 func (e *SignInError) Unwrap() error { return e.Err }

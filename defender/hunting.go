@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// HuntingColumn is one column of a hunting result.
+// HuntingColumn is one column of a hunting result. MDE writes Name and Type, Graph name and type;
+// encoding/json matches either.
 type HuntingColumn struct {
 	Name string `json:"Name"`
 	Type string `json:"Type"`
@@ -25,8 +26,9 @@ type HuntingResult struct {
 const MaxQueryLength = 10000
 
 // Hunt runs an advanced hunting (KQL) query. It has its own rate limit (45 a minute) and may run
-// for up to 200 s.
-// https://learn.microsoft.com/defender-endpoint/api/run-advanced-query-api
+// for up to 200 s. On a Graph client (NewGraph) it is Graph's runHuntingQuery; on an MDE client
+// the MDE advanced hunting API, which Microsoft is retiring ("Retirement began in January
+// 2026", MC1220762, https://learn.microsoft.com/defender-endpoint/api/run-advanced-query-api).
 func (c *Client) Hunt(ctx context.Context, query string) (HuntingResult, error) {
 	var r HuntingResult
 	q := strings.TrimSpace(query)
@@ -39,6 +41,10 @@ func (c *Client) Hunt(ctx context.Context, query string) (HuntingResult, error) 
 	body := struct {
 		Query string `json:"Query"`
 	}{q}
-	err := c.do(ctx, call{method: http.MethodPost, path: "advancedqueries/run", body: body, long: true}, &r)
+	path := "advancedqueries/run"
+	if c.graph {
+		path = "security/runHuntingQuery"
+	}
+	err := c.do(ctx, call{method: http.MethodPost, path: path, body: body, long: true}, &r)
 	return r, err
 }

@@ -135,11 +135,24 @@ func (c *Client) FileStatistics(ctx context.Context, hash string, lb time.Durati
 	return s, err
 }
 
-// FileAlerts returns the alerts related to a file.
+// FileAlerts returns the alerts related to a file. The endpoint takes a SHA-1 only ("Only SHA-1
+// Hash Function is supported (not MD5 or SHA-256)"), so a SHA-256 is first looked up for its
+// SHA-1. An MD5 cannot be: MDE looks file profiles up by SHA-1 or SHA-256 only.
+// https://learn.microsoft.com/defender-endpoint/api/get-file-related-alerts
 func (c *Client) FileAlerts(ctx context.Context, hash string) ([]Alert, error) {
 	h, err := hashSegment(hash)
 	if err != nil {
 		return nil, err
+	}
+	if len(h) != 40 {
+		f, err := c.GetFile(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		if ValidateSHA1(f.SHA1) != nil {
+			return nil, &ValidationError{Kind: "hash", Reason: "Defender knows no SHA-1 for this SHA-256, and file alerts are looked up by SHA-1 only"}
+		}
+		h = strings.ToLower(f.SHA1)
 	}
 	return getList[Alert](ctx, c, "files/"+h+"/alerts", nil)
 }

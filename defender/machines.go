@@ -100,12 +100,21 @@ func (c *Client) MachinesByPrefix(ctx context.Context, prefix string, limit int)
 	return collect(c.Machines(ctx, ListOptions{Filter: f, Limit: limit}))
 }
 
+// findByIPSkew is how far before now a findbyip timestamp is sent at the latest: the service
+// refuses a timestamp that is not in the past 30 days, and a clock a little ahead of MDE's would
+// otherwise send a future one. The search covers 15 minutes either side, so "now" still finds
+// the devices seen in the last 10 minutes.
+const findByIPSkew = 5 * time.Minute
+
 // MachinesByIP returns the devices that had ip within 15 minutes of at (which must be within
-// the last 30 days).
+// the last 30 days); at is moved back to at most five minutes before now.
 // https://learn.microsoft.com/defender-endpoint/api/find-machines-by-ip
 func (c *Client) MachinesByIP(ctx context.Context, ip netip.Addr, at time.Time) ([]Machine, error) {
 	if !ip.IsValid() {
 		return nil, &ValidationError{Kind: "IP address", Reason: "it is empty"}
+	}
+	if latest := time.Now().Add(-findByIPSkew); at.IsZero() || at.After(latest) {
+		at = latest
 	}
 	path := fmt.Sprintf("machines/findbyip(ip='%s',timestamp=%s)", ip.String(), at.UTC().Format("2006-01-02T15:04:05Z"))
 	return getList[Machine](ctx, c, path, nil)

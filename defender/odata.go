@@ -107,9 +107,9 @@ func Literal(v any) (string, error) {
 	case string:
 		return QuoteString(x), nil
 	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano), nil
+		return dateTimeLiteral(x), nil
 	case Timestamp:
-		return x.UTC().Format(time.RFC3339Nano), nil
+		return dateTimeLiteral(x.Time), nil
 	case bool:
 		return strconv.FormatBool(x), nil
 	case int:
@@ -128,6 +128,15 @@ func Literal(v any) (string, error) {
 		return QuoteString(s), nil
 	}
 	return "", fmt.Errorf("defender: cannot use a %T in a filter", v)
+}
+
+// dateTimeLiteral writes a DateTimeOffset literal in UTC with at most 7 fractional digits (the
+// 100 ns ticks of .NET's DateTimeOffset; Go's RFC3339Nano writes 9, which MDE refuses), cut
+// down, never rounded up, so that "ge" never skips an item. The docs' own filters use whole
+// seconds ("lastUpdateTime ge 2019-11-22T00:00:00Z", OData queries with Microsoft Defender for
+// Endpoint, https://learn.microsoft.com/defender-endpoint/api/exposed-apis-odata-samples).
+func dateTimeLiteral(t time.Time) string {
+	return t.UTC().Truncate(100 * time.Nanosecond).Format("2006-01-02T15:04:05.9999999Z07:00")
 }
 
 // QuoteString quotes s as an OData string literal, doubling every single quote.

@@ -2,6 +2,7 @@ package defender
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"net/http"
 	"net/url"
@@ -51,6 +52,9 @@ func list[T any](ctx context.Context, c *Client, path string, opts ListOptions, 
 			}
 			var p page[T]
 			if err := c.do(ctx, cl, &p); err != nil {
+				if emptyAs404(path, err) {
+					return
+				}
 				yield(zero, err)
 				return
 			}
@@ -109,6 +113,14 @@ func (c *Client) sameOrigin(link string) (*url.URL, error) {
 		return nil, ErrForeignNextLink
 	}
 	return u, nil
+}
+
+// emptyAs404 reports whether err is the 404 a list answers when it has nothing: GET /api/machines
+// answers "404 Not Found" when "there are no recent machines" (List machines API,
+// https://learn.microsoft.com/defender-endpoint/api/get-machines). Every caller (the alert poll,
+// name resolution, check, health) then sees an empty list, not a missing item.
+func emptyAs404(path string, err error) bool {
+	return path == "machines" && errors.Is(err, ErrNotFound)
 }
 
 // collect gathers a list into a slice.

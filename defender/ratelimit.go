@@ -12,61 +12,26 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Family groups endpoints that share a documented rate limit.
-type Family int
-
-// The families with limits of their own. Every call also counts against General.
-const (
-	General Family = iota
-	Hunting
-	PackageURI
-)
-
-func (f Family) String() string {
-	switch f {
-	case Hunting:
-		return "hunting"
-	case PackageURI:
-		return "package-uri"
-	}
-	return "general"
-}
-
-// Window is "at most Count calls in any Per".
-type Window struct {
-	Count int
-	Per   time.Duration
-}
-
-// Limits are the windows per family; an empty list means no client-side limit.
-type Limits map[Family][]Window
-
-// DefaultLimits are MDE's documented limits: 100 calls a minute and 1,500 an hour in general,
-// 45 a minute (and 1,500 an hour) for advanced hunting, 2 a minute (and 120 an hour) for the
-// investigation package URI.
-func DefaultLimits() Limits {
-	return Limits{
-		General:    {{Count: 100, Per: time.Minute}, {Count: 1500, Per: time.Hour}},
-		Hunting:    {{Count: 45, Per: time.Minute}, {Count: 1500, Per: time.Hour}},
-		PackageURI: {{Count: 2, Per: time.Minute}, {Count: 120, Per: time.Hour}},
-	}
-}
-
-// Unlimited has no client-side limits (tests and benchmarks against a fake).
-func Unlimited() Limits { return Limits{} }
-
-// Limiter is a client-side rate limiter shared by every caller of a Client. Each window is a
-// token bucket whose burst and refill together never exceed Count calls in any span of Per, so a
-// burst cannot push the tenant over MDE's limit. When MDE answers 429 (or 503) with Retry-After,
-// every caller waits until then, not just the one that was throttled.
+// Limiter is a client-side rate limiter shared by every caller of a Client, with one budget
+// per family. Each window of a budget is two token buckets: a reserve of a fifth of the window
+// that only reserved calls (Client.Reserved) may take, and the rest that every call takes; their
+// bursts and refills together never exceed Count calls in any span of Per. When MDE answers 429
+// (or 503) with Retry-After, every caller waits until then, not just the one throttled.
 //
 // It is an azcore per-retry policy: every try, retries included, passes through it.
 type Limiter struct {
-	buckets map[Family][]*rate.Limiter
+	budgets map[Family]*budget
 
 	mu          sync.Mutex
 	pausedUntil time.Time
 	stats       LimiterStats
+}
+
+type budget struct {
+	windows  []Window
+	shared   []*rate.Limiter
+	reserved []*rate.Limiter // nil where the window is too small to split
+	stats    BudgetStats
 }
 
 // LimiterStats counts what the limiter did, for the status command and metrics.
@@ -77,41 +42,72 @@ type LimiterStats struct {
 	Throttled int64         // 429 replies seen
 	// PausedUntil is the end of the latest Retry-After pause (zero when none was asked for).
 	PausedUntil time.Time
+	// Budgets are the families' own counters, in the order of Families (limited ones only).
+	Budgets []BudgetStats
 }
 
 // NewLimiter returns a limiter enforcing limits.
 func NewLimiter(limits Limits) *Limiter {
-	l := &Limiter{buckets: make(map[Family][]*rate.Limiter)}
+	l := &Limiter{budgets: map[Family]*budget{}}
 	for fam, windows := range limits {
+		b := &budget{stats: BudgetStats{Family: fam}}
 		for _, w := range windows {
 			if w.Count <= 0 || w.Per <= 0 {
 				continue
 			}
-			// A bucket of burst B refilled at (Count-B)/Per lets through at most Count calls in
-			// any span of Per. Half the budget as burst serves chat's bursts (a device card is
-			// four calls) and still leaves half for a steady load; with B = 1 the refill can be
-			// the full Count/Per.
-			burst := max(1, w.Count/2)
-			refill := rate.Limit(float64(w.Count-burst) / w.Per.Seconds())
-			if burst == 1 {
-				refill = rate.Limit(float64(w.Count) / w.Per.Seconds())
+			res := 0
+			if w.Count >= 2*ReservedShare {
+				res = w.Count / ReservedShare
 			}
-			l.buckets[fam] = append(l.buckets[fam], rate.NewLimiter(refill, burst))
+			b.windows = append(b.windows, w)
+			b.shared = append(b.shared, bucket(w.Count-res, w.Per))
+			var rb *rate.Limiter
+			if res > 0 {
+				rb = bucket(res, w.Per)
+				if w.Per == time.Minute {
+					b.stats.Reserved = res
+				}
+			}
+			b.reserved = append(b.reserved, rb)
+		}
+		if len(b.windows) > 0 {
+			b.stats.Windows = b.windows
+			l.budgets[fam] = b
 		}
 	}
 	return l
+}
+
+// bucket lets through at most count calls in any span of per: a burst of half the count serves
+// chat's bursts (a device card is several calls) and the refill of the other half a steady
+// load; with a burst of 1 the refill is the full count.
+func bucket(count int, per time.Duration) *rate.Limiter {
+	burst := max(1, count/2)
+	refill := rate.Limit(float64(count-burst) / per.Seconds())
+	if burst == 1 {
+		refill = rate.Limit(float64(count) / per.Seconds())
+	}
+	return rate.NewLimiter(refill, burst)
 }
 
 // Stats returns a snapshot of the counters.
 func (l *Limiter) Stats() LimiterStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.stats
+	s := l.stats
+	s.Budgets = nil
+	for _, f := range Families {
+		if b, ok := l.budgets[f]; ok {
+			s.Budgets = append(s.Budgets, b.stats)
+		}
+	}
+	return s
 }
 
 // Wait blocks until a call of family fam may be sent, or returns an error at once when ctx ends
-// (or its deadline comes) before that.
-func (l *Limiter) Wait(ctx context.Context, fam Family) error {
+// (or its deadline comes) before that. A reserved call takes the reserve of a window when it
+// has a token now, else the shared part.
+func (l *Limiter) Wait(ctx context.Context, fam Family, reserved bool) error {
 	start := time.Now()
 	delayed := false
 	for {
@@ -129,21 +125,33 @@ func (l *Limiter) Wait(ctx context.Context, fam Family) error {
 	now := time.Now()
 	var res []*rate.Reservation
 	var delay time.Duration
-	for _, b := range l.bucketsFor(fam) {
-		r := b.ReserveN(now, 1)
-		if !r.OK() {
-			cancelAll(res, now)
-			return fmt.Errorf("defender: rate limiter cannot grant a call")
+	fromReserve := false
+	b := l.budgets[fam]
+	if b != nil {
+		for i, shared := range b.shared {
+			if rb := b.reserved[i]; reserved && rb != nil {
+				if r := rb.ReserveN(now, 1); r.OK() && r.DelayFrom(now) == 0 {
+					res, fromReserve = append(res, r), true
+					continue
+				} else {
+					r.CancelAt(now)
+				}
+			}
+			r := shared.ReserveN(now, 1)
+			if !r.OK() {
+				cancelAll(res, now)
+				return fmt.Errorf("defender: rate limiter cannot grant a call")
+			}
+			res = append(res, r)
+			delay = max(delay, r.DelayFrom(now))
 		}
-		res = append(res, r)
-		delay = max(delay, r.DelayFrom(now))
 	}
 	if delay > 0 {
 		delayed = true
 		if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(delay)) {
 			cancelAll(res, now)
-			return fmt.Errorf("defender: rate limit: the next call is allowed in %s, after the deadline: %w",
-				delay.Round(time.Millisecond), context.DeadlineExceeded)
+			return fmt.Errorf("defender: rate limit (%s): the next call is allowed in %s, after the deadline: %w",
+				fam, delay.Round(time.Millisecond), context.DeadlineExceeded)
 		}
 		if err := sleepCtx(ctx, delay); err != nil {
 			cancelAll(res, time.Now())
@@ -156,21 +164,23 @@ func (l *Limiter) Wait(ctx context.Context, fam Family) error {
 		l.stats.Delayed++
 		l.stats.Waited += time.Since(start)
 	}
+	if b != nil {
+		b.stats.Requests++
+		if delayed {
+			b.stats.Delayed++
+		}
+		if fromReserve {
+			b.stats.FromRes++
+		}
+	}
 	l.mu.Unlock()
 	return nil
 }
 
-func (l *Limiter) bucketsFor(fam Family) []*rate.Limiter {
-	if fam == General {
-		return l.buckets[General]
-	}
-	b := append([]*rate.Limiter(nil), l.buckets[General]...)
-	return append(b, l.buckets[fam]...)
-}
-
 // Do implements policy.Policy.
 func (l *Limiter) Do(req *policy.Request) (*http.Response, error) {
-	if err := l.Wait(req.Raw().Context(), familyOf(req.Raw().URL.Path)); err != nil {
+	ctx := req.Raw().Context()
+	if err := l.Wait(ctx, familyOf(req.Raw().Method, req.Raw().URL.Path), isReserved(ctx)); err != nil {
 		return nil, err
 	}
 	resp, err := req.Next()
@@ -195,16 +205,43 @@ func (l *Limiter) observe(resp *http.Response) {
 	}
 }
 
-func familyOf(path string) Family {
+// familyOf sorts an endpoint into its family by method and path.
+func familyOf(method, path string) Family {
 	p := strings.ToLower(path)
+	seg := strings.Split(strings.Trim(p, "/"), "/")
+	for len(seg) > 0 && (seg[0] == "api" || seg[0] == "v1.0") {
+		seg = seg[1:]
+	}
+	first := ""
+	if len(seg) > 0 {
+		first = seg[0]
+	}
 	switch {
-	case strings.Contains(p, "/advancedqueries/"):
+	case strings.Contains(p, "/advancedqueries/"), strings.HasSuffix(p, "/security/runhuntingquery"):
 		return Hunting
 	case strings.HasSuffix(p, "/getpackageuri"):
 		return PackageURI
+	case first == "machineactions", first == "machines" && method == http.MethodPost && len(seg) == 3:
+		return MachineActions
+	case first == "machines":
+		return Machines
+	case first == "alerts":
+		return Alerts
+	case first == "indicators":
+		return Indicators
 	}
-	return General
+	return Entities
 }
+
+type reservedKey struct{}
+
+// withReserved marks a request's context as an approved action or its follow-up, for the
+// limiter policy of this package only.
+func withReserved(ctx context.Context) context.Context {
+	return context.WithValue(ctx, reservedKey{}, true)
+}
+
+func isReserved(ctx context.Context) bool { v, _ := ctx.Value(reservedKey{}).(bool); return v }
 
 func cancelAll(res []*rate.Reservation, now time.Time) {
 	for _, r := range res {

@@ -32,6 +32,7 @@ type app struct {
 	log     *slog.Logger
 	cred    azcore.TokenCredential
 	mde     *defender.Client
+	graph   *defender.Client // hunting on Microsoft Graph; nil with MDEBOT_HUNT_API=mde
 	rdb     redis.UniversalClient
 	store   *store.Store
 	slack   *slack.Client
@@ -88,6 +89,9 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
 		return nil, err
 	}
+	if a.graph, err = newGraphClient(cfg, a.cred, sm); err != nil {
+		return nil, err
+	}
 	if err = a.openRedis(ctx); err != nil {
 		return nil, err
 	}
@@ -107,7 +111,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	a.newAlerts()
-	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString()})))
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, Hunt: a.graph, Permissions: permissionsOf(cfg, a.cred), PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString()})))
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +259,12 @@ func runBot(ctx context.Context, lookup envconfig.Lookuper, stderr io.Writer, sm
 	}
 	defer a.close()
 	log.Info("mdebot starting", "version", versionString(), "config", cfg, "http", a.httpLn.Addr().String())
+	// The permission summary of `mdebot check`, in the log; it never holds up the start.
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		logPermissions(pctx, log.With("component", "permissions"), permissionsOf(cfg, a.cred))
+	}()
 	err = a.serve(ctx)
 	log.Info("mdebot stopped")
 	return err

@@ -19,7 +19,9 @@ import (
 )
 
 // runCheck is `mdebot check`: it validates the configuration, prints it without secrets, and
-// tries each dependency once: an Entra token, one MDE call, Redis and Slack's auth.test.
+// tries each dependency once: an Entra token, one MDE call, the app's permissions (from its
+// tokens' roles), Redis and Slack's auth.test. Any failure, a missing permission included, makes
+// it exit non-zero.
 func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm seams) error {
 	cfg, err := LoadConfig(ctx, lookup)
 	if err != nil {
@@ -84,6 +86,26 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm 
 		}
 		return "give the app the WindowsDefenderATP application permissions and grant admin consent " +
 			"(README, Setup, step 2); if the host did not answer, check MDEBOT_DEFENDER_URL and the egress to it"
+	})
+	missing := -1
+	step("Permissions", func(ctx context.Context) (string, error) {
+		if !tokenOK {
+			return "", errors.New("not tried: it needs the Entra token above")
+		}
+		p, err := permissionsOf(cfg, cred)(ctx)
+		if err != nil {
+			return "", fmt.Errorf("%s", commands.ErrorMessage(err, "check"))
+		}
+		if missing = printPermissions(out, p); missing > 0 {
+			return "", fmt.Errorf("%d feature(s) lack their permission (listed above)", missing)
+		}
+		return fmt.Sprintf("all %d features have their permission", len(p.Features)), nil
+	}, func(error) string {
+		if missing > 0 {
+			return "add the missing application permissions to the Entra app (WindowsDefenderATP for " +
+				"Defender, Microsoft Graph for hunting) and grant admin consent (README, Setup, step 2)"
+		}
+		return "fix the Entra token first; the permissions are read from its roles claim"
 	})
 	step("Redis", func(ctx context.Context) (string, error) {
 		if cfg.RedisURL == "" {

@@ -65,7 +65,7 @@ func TestCheckOutputIsTidy(t *testing.T) {
 			}
 		}
 	}
-	if fails != 4 || !strings.HasPrefix(lines[len(lines)-1], "mdebot: 4 check(s) failed") {
-		t.Errorf("want 4 failures and the summary last:\n%s", out)
+	if fails != 5 || !strings.HasPrefix(lines[len(lines)-1], "mdebot: 5 check(s) failed") {
+		t.Errorf("want 5 failures (token, Defender, permissions, Redis, Slack) and the summary last:\n%s", out)
 	}
 }

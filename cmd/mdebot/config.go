@@ -35,6 +35,8 @@ type Config struct {
 	CloudName                 string `env:"MDEBOT_CLOUD, default=public"`
 	CustomDefenderURL         string `env:"MDEBOT_DEFENDER_URL"`   // see DefenderURL
 	CustomDefenderScope       string `env:"MDEBOT_DEFENDER_SCOPE"` // see Scope
+	CustomGraphURL            string `env:"MDEBOT_GRAPH_URL"`      // see GraphURL
+	HuntAPI                   string `env:"MDEBOT_HUNT_API, default=graph"`
 
 	RedisURL    string `env:"REDIS_URL"` // its password is secret; empty: embedded store
 	RedisPrefix string `env:"MDEBOT_REDIS_PREFIX, default=mdebot"`
@@ -143,6 +145,17 @@ func (c Config) DefenderURL() string { return cmp.Or(c.CustomDefenderURL, c.Clou
 // Scope is the token scope: MDEBOT_DEFENDER_SCOPE, else the cloud's. It never follows a custom
 // MDEBOT_DEFENDER_URL: regional and test hosts take the token audience of their cloud.
 func (c Config) Scope() string { return cmp.Or(c.CustomDefenderScope, c.Cloud.Scope) }
+
+// GraphURL is the Microsoft Graph host root for hunting, without a trailing slash:
+// MDEBOT_GRAPH_URL, else the cloud's. The Graph scope is always the cloud's (GraphScope).
+func (c Config) GraphURL() string { return cmp.Or(c.CustomGraphURL, c.Cloud.GraphURL) }
+
+// GraphScope is the Graph token scope of the cloud; MDEBOT_GRAPH_URL never changes it.
+func (c Config) GraphScope() string { return c.Cloud.GraphScope }
+
+// HuntOnGraph reports whether hunt uses Graph's runHuntingQuery (MDEBOT_HUNT_API=graph) rather
+// than the retiring MDE advanced hunting API (mde).
+func (c Config) HuntOnGraph() bool { return c.HuntAPI != "mde" }
 
 // AuthorityHost is the Entra authority with a trailing slash: AZURE_AUTHORITY_HOST, else the cloud's.
 func (c Config) AuthorityHost() string { return cmp.Or(c.CustomAuthorityHost, c.Cloud.AuthorityHost) }

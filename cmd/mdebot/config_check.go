@@ -95,6 +95,16 @@ func checkAzure(ck *checker, c *Config) {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		c.CustomDefenderURL = u.String()
 	}
+	if u, ok := checkHTTPURL(ck, "MDEBOT_GRAPH_URL", c.CustomGraphURL, "https"); ok {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		if strings.HasSuffix(strings.ToLower(u.Path), "/v1.0") {
+			ck.add("MDEBOT_GRAPH_URL", "must be the host root, like https://graph.microsoft.com (mdebot adds /v1.0/security/...)")
+		}
+		c.CustomGraphURL = u.String()
+	}
+	if h, ok := oneOf(ck, "MDEBOT_HUNT_API", c.HuntAPI, "graph", "mde"); ok {
+		c.HuntAPI = h
+	}
 	if s := c.CustomDefenderScope; s != "" && (!strings.HasSuffix(s, "/.default") || strings.ContainsFunc(s, unicode.IsSpace)) {
 		ck.add("MDEBOT_DEFENDER_SCOPE", "must be one scope ending in /.default, as client-credentials tokens "+
 			"need (e.g. https://api.securitycenter.microsoft.com/.default)")

@@ -80,6 +80,8 @@ func (c Config) settings() [][2]string {
 		{"MDEBOT_CLOUD", c.CloudName},
 		{"MDEBOT_DEFENDER_URL", fromCloud(c.CustomDefenderURL, displayURL(c.DefenderURL()))},
 		{"MDEBOT_DEFENDER_SCOPE", fromCloud(c.CustomDefenderScope, c.Scope())},
+		{"MDEBOT_GRAPH_URL", fromCloud(c.CustomGraphURL, displayURL(c.GraphURL()))},
+		{"MDEBOT_HUNT_API", c.HuntAPI},
 		{"REDIS_URL", or(displayURL(c.RedisURL), " (embedded in-process store)")},
 		{"MDEBOT_REDIS_PREFIX", c.RedisPrefix},
 		{"MDEBOT_ALERT_CHANNEL", or(c.AlertChannel, " (notifications off)")},

@@ -92,7 +92,7 @@ func TestConfigTagsCoverDesign(t *testing.T) {
 		"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "MDEBOT_SLACK_API_URL", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
 		"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD",
 		"AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST", "MDEBOT_CLOUD", "MDEBOT_DEFENDER_URL",
-		"MDEBOT_DEFENDER_SCOPE", "REDIS_URL", "MDEBOT_REDIS_PREFIX", "MDEBOT_ALERT_CHANNEL",
+		"MDEBOT_DEFENDER_SCOPE", "MDEBOT_GRAPH_URL", "MDEBOT_HUNT_API", "REDIS_URL", "MDEBOT_REDIS_PREFIX", "MDEBOT_ALERT_CHANNEL",
 		"MDEBOT_ALERT_ROUTES", "MDEBOT_ALERT_MIN_SEVERITY", "MDEBOT_ALERT_POLL_INTERVAL",
 		"MDEBOT_ALERT_LOOKBACK", "MDEBOT_APPROVAL_CHANNEL", "MDEBOT_RESPONDERS", "MDEBOT_APPROVERS",
 		"MDEBOT_VIEWERS", "MDEBOT_APPROVAL_TTL", "MDEBOT_APPROVALS_REQUIRED", "MDEBOT_APPROVAL_POLICY",
@@ -134,6 +134,8 @@ AZURE_AUTHORITY_HOST=https://login.microsoftonline.com/ (from MDEBOT_CLOUD)
 MDEBOT_CLOUD=public
 MDEBOT_DEFENDER_URL=https://api.security.microsoft.com (from MDEBOT_CLOUD)
 MDEBOT_DEFENDER_SCOPE=https://api.securitycenter.microsoft.com/.default (from MDEBOT_CLOUD)
+MDEBOT_GRAPH_URL=https://graph.microsoft.com (from MDEBOT_CLOUD)
+MDEBOT_HUNT_API=graph
 REDIS_URL=unset (embedded in-process store)
 MDEBOT_REDIS_PREFIX=mdebot
 MDEBOT_ALERT_CHANNEL=unset (notifications off)
@@ -450,6 +452,9 @@ func TestLoadConfigEachProblem(t *testing.T) {
 		{"authority http", map[string]string{"AZURE_AUTHORITY_HOST": "http://127.0.0.1:8080/"}, Problem{"AZURE_AUTHORITY_HOST", "starting with https://"}},
 		{"cloud unknown", map[string]string{"MDEBOT_CLOUD": "china"}, Problem{"MDEBOT_CLOUD", "must be one of public, gcc, gcc-high, dod"}},
 		{"defender url http", map[string]string{"MDEBOT_DEFENDER_URL": "http://api.security.microsoft.com"}, Problem{"MDEBOT_DEFENDER_URL", "starting with https://"}},
+		{"graph url http", map[string]string{"MDEBOT_GRAPH_URL": "http://graph.microsoft.com"}, Problem{"MDEBOT_GRAPH_URL", "starting with https://"}},
+		{"graph url with version", map[string]string{"MDEBOT_GRAPH_URL": "https://graph.microsoft.com/v1.0"}, Problem{"MDEBOT_GRAPH_URL", "host root"}},
+		{"hunt api unknown", map[string]string{"MDEBOT_HUNT_API": "xdr"}, Problem{"MDEBOT_HUNT_API", "graph, mde"}},
 		{"scope without .default", map[string]string{"MDEBOT_DEFENDER_SCOPE": "https://api.securitycenter.microsoft.com"}, Problem{"MDEBOT_DEFENDER_SCOPE", "ending in /.default"}},
 		{"two scopes", map[string]string{"MDEBOT_DEFENDER_SCOPE": "openid https://api.securitycenter.microsoft.com/.default"}, Problem{"MDEBOT_DEFENDER_SCOPE", "one scope"}},
 		{"redis scheme", map[string]string{"REDIS_URL": "http://redis:6379"}, Problem{"REDIS_URL", "unsupported scheme (want redis, rediss, redis+sentinel or rediss+sentinel)"}},

@@ -169,5 +169,6 @@ func fakesEnv(sf *slackfake.Fake, env *defendertest.Env) map[string]string {
 		"AZURE_AUTHORITY_HOST":  env.Fake.AuthorityURL(),
 		"MDEBOT_DEFENDER_URL":   env.Fake.MDEURL(),
 		"MDEBOT_DEFENDER_SCOPE": env.Fake.Scope(),
+		"MDEBOT_GRAPH_URL":      env.Fake.GraphURL(),
 	}
 }

@@ -236,8 +236,8 @@ func TestEveryReadOnlyVerbEndToEnd(t *testing.T) {
 		{"U0VIEW", "ip 10.1.2.3", "/api/ips/10.1.2.3/stats", []string{"10.1.2.3"}},
 		{"U0VIEW", "domain malicious-cdn.example.net", "/api/domains/malicious-cdn.example.net/stats", []string{"malicious-cdn.example.net"}},
 		{"U0VIEW", "user alice", "/api/users/alice/alerts", []string{"alice"}},
-		{"U0RESP", "hunt DeviceProcessEvents | take 5", "/api/advancedqueries/run", []string{"Advanced hunting"}},
-		{"U0GROUPIE", "hunt DeviceProcessEvents | take 5", "/api/advancedqueries/run", []string{"Advanced hunting"}},
+		{"U0RESP", "hunt DeviceProcessEvents | take 5", "/v1.0/security/runHuntingQuery", []string{"Advanced hunting"}},
+		{"U0GROUPIE", "hunt DeviceProcessEvents | take 5", "/v1.0/security/runHuntingQuery", []string{"Advanced hunting"}},
 		{"U0VIEW", "status", "", []string{"Slack", "Defender token", "Redis"}},
 		{"U0VIEW", "audit", "", []string{"audit"}},
 	}

@@ -9,12 +9,11 @@ import (
 	"testing"
 )
 
-// The README's configuration table and the pending table after it are delimited by these
-// comments, so that the test reads exactly them.
+// The README's configuration table is delimited by these comments, so that the test reads exactly
+// it.
 const (
-	readmeTableStart   = "<!-- configuration table: kept equal to Config's env tags by readme_config_test.go -->"
-	readmePendingStart = "<!-- pending variables: rows for variables another branch adds to Config -->"
-	readmeTableEnd     = "<!-- end of configuration tables -->"
+	readmeTableStart = "<!-- configuration table: kept equal to Config's env tags by readme_config_test.go -->"
+	readmeTableEnd   = "<!-- end of configuration tables -->"
 )
 
 // readmeRow is one row of a README configuration table.
@@ -24,21 +23,19 @@ type readmeRow struct {
 
 var readmeVarCell = regexp.MustCompile("^`([A-Z][A-Z0-9_]*)`$")
 
-// readmeConfig reads the configuration table and the pending table of README.md.
-func readmeConfig(t *testing.T) (table, pending map[string]readmeRow) {
+// readmeConfig reads the configuration table of README.md.
+func readmeConfig(t *testing.T) map[string]readmeRow {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok1 := strings.Cut(string(raw), readmeTableStart)
-	tablePart, rest, ok2 := strings.Cut(rest, readmePendingStart)
-	pendingPart, _, ok3 := strings.Cut(rest, readmeTableEnd)
-	if !ok1 || !ok2 || !ok3 {
-		t.Fatalf("README.md lacks the configuration table markers, in this order:\n%s\n%s\n%s",
-			readmeTableStart, readmePendingStart, readmeTableEnd)
+	tablePart, _, ok2 := strings.Cut(rest, readmeTableEnd)
+	if !ok1 || !ok2 {
+		t.Fatalf("README.md lacks the configuration table markers, in this order:\n%s\n%s", readmeTableStart, readmeTableEnd)
 	}
-	return readmeRows(t, tablePart), readmeRows(t, pendingPart)
+	return readmeRows(t, tablePart)
 }
 
 func readmeRows(t *testing.T, part string) map[string]readmeRow {
@@ -91,17 +88,13 @@ func splitRow(line string) []string {
 }
 
 // The README's configuration table has one row for each variable the code reads and no other;
-// each row shows the code's default. The pending table holds rows for variables that another
-// branch adds: once the code reads one, the failure says to move its row.
+// each row shows the code's default.
 func TestReadmeConfigurationTable(t *testing.T) {
 	t.Parallel()
-	table, pending := readmeConfig(t)
+	table := readmeConfig(t)
 	for _, v := range configVars() {
 		row, ok := table[v.Name]
 		switch {
-		case !ok && pending[v.Name].Var != "":
-			t.Errorf("README: the code now reads %s: move its row from the pending table into the configuration table:\n%s",
-				v.Name, pending[v.Name].Line)
 		case !ok:
 			t.Errorf("README: the configuration table lacks a row for %s (default %q)", v.Name, v.Default)
 		case v.Default != "" && !strings.Contains(row.Default, "`"+v.Default+"`"):
@@ -111,24 +104,7 @@ func TestReadmeConfigurationTable(t *testing.T) {
 	names := configVarNames()
 	for name, row := range table {
 		if !slices.Contains(names, name) {
-			t.Errorf("README: the configuration table has a row for %s, which the code does not read: "+
-				"remove it, or move it to the pending table if a branch in flight adds it:\n%s", name, row.Line)
+			t.Errorf("README: the configuration table has a row for %s, which the code does not read:\n%s", name, row.Line)
 		}
 	}
-	for name := range pending {
-		if !slices.Contains(names, name) && !strings.HasPrefix(name, "MDEBOT_") {
-			t.Errorf("README: pending variable %s does not look like ours", name)
-		}
-	}
-}
-
-// pendingVars are the variables of the README's pending table.
-func pendingVars(t *testing.T) []string {
-	t.Helper()
-	_, pending := readmeConfig(t)
-	var names []string
-	for name := range pending {
-		names = append(names, name)
-	}
-	return names
 }

@@ -31,17 +31,24 @@ var AllRoles = []string{
 	"User.Read.All",
 }
 
-// Env is a running fake with a client for it.
+// AllGraphRoles are the Microsoft Graph application permissions the bot uses.
+var AllGraphRoles = []string{"ThreatHunting.Read.All"}
+
+// Env is a running fake with clients for it.
 type Env struct {
 	Fake   *mdefake.Fake
 	Client *defender.Client
-	Cred   azcore.TokenCredential
+	// Graph is a Microsoft Graph client (hunting) on the same credential.
+	Graph *defender.Client
+	Cred  azcore.TokenCredential
 }
 
 // Options tune Start.
 type Options struct {
 	// Roles granted to the app; AllRoles when nil.
 	Roles []string
+	// GraphRoles granted to the app on Microsoft Graph; AllGraphRoles when nil.
+	GraphRoles []string
 	// Limits for the client's rate limiter; unlimited when nil.
 	Limits defender.Limits
 	// Fake options.
@@ -62,7 +69,11 @@ func Start(opts Options) (*Env, error) {
 	if roles == nil {
 		roles = AllRoles
 	}
-	f.AddApp(mdefake.App{TenantID: TenantID, ClientID: ClientID, Secret: Secret, Roles: roles})
+	graphRoles := opts.GraphRoles
+	if graphRoles == nil {
+		graphRoles = AllGraphRoles
+	}
+	f.AddApp(mdefake.App{TenantID: TenantID, ClientID: ClientID, Secret: Secret, Roles: roles, GraphRoles: graphRoles})
 	if opts.Seed {
 		f.Seed()
 	}
@@ -97,7 +108,17 @@ func Start(opts Options) (*Env, error) {
 		f.Close()
 		return nil, err
 	}
-	return &Env{Fake: f, Client: c, Cred: cred}, nil
+	g, err := defender.NewGraph(cred,
+		defender.WithBaseURL(f.GraphURL()),
+		defender.WithTransport(f.HTTPClient()),
+		defender.WithLimiter(defender.NewLimiter(limits)),
+		defender.WithRetry(retry),
+	)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Env{Fake: f, Client: c, Graph: g, Cred: cred}, nil
 }
 
 // New is Start for a test; the fake closes when the test ends.

@@ -172,6 +172,13 @@ func (f *Fake) createActionLocked(a MachineAction) (MachineAction, *apiError) {
 			continue
 		}
 		if f.progressLocked(rec); !IsFinal(rec.a.Status) {
+			// A repeated antivirus scan "returns pending machine action or HTTP 400 with the
+			// message Action is already in progress" (Run antivirus scan API,
+			// https://learn.microsoft.com/defender-endpoint/api/run-av-scan): the fake answers
+			// a scan with the existing action, every other type with the 400.
+			if a.Type == "RunAntiVirusScan" {
+				return rec.a.clone(), nil
+			}
 			return MachineAction{}, badRequest("ActiveRequestAlreadyExists", "Action is already in progress")
 		}
 	}

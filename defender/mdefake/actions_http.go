@@ -105,7 +105,7 @@ func actionFromBody(k actionKind, obj jsonObject) (MachineAction, *apiError) {
 
 // listActions serves GET /api/machineactions.
 func listActions(c *call) {
-	listAll(c, "MachineActions", actionFields(), c.f.Actions())
+	listAll(c, "MachineActions", actionFields(), c.f.listedActions())
 }
 
 // getAction serves GET /api/machineactions/{id}.
@@ -167,6 +167,9 @@ func packageURI(c *call) {
 	case a.Status != StatusSucceeded:
 		c.fail(notFound("The investigation package of machine action %s is not ready.", a.ID))
 	default:
-		c.ok(map[string]string{"value": c.f.packageLink(a.ID, time.Now().Add(30*time.Minute))})
+		// The documented reply carries the link inside literal quotes within the JSON string
+		// ("value": "\"https://...\""), Get package SAS URI API,
+		// https://learn.microsoft.com/defender-endpoint/api/get-package-sas-uri.
+		c.ok(map[string]string{"value": `"` + c.f.packageLink(a.ID, time.Now().Add(30*time.Minute)) + `"`})
 	}
 }

@@ -141,16 +141,18 @@ func TestActionProgressAndCancel(t *testing.T) {
 
 func TestPackageURI(t *testing.T) {
 	t.Parallel()
-	f, api := setup(t, Options{})
+	f, api := setup(t, Options{NoQuota: true}) // three package URI calls; the quota allows two a minute
 	var a MachineAction
 	api.decode(http.MethodPost, "/api/machines/"+MachineID(DemoBob)+"/collectInvestigationPackage", `{"Comment":"forensics"}`, 201, &a)
 	api.wantError(http.MethodGet, "/api/machineactions/"+a.ID+"/GetPackageUri", "", 404, "ResourceNotFound")
 	f.Advance(time.Minute)
 	var link struct{ Value string }
 	api.decode(http.MethodGet, "/api/machineactions/"+a.ID+"/getpackageuri", "", 200, &link)
-	if !strings.HasPrefix(link.Value, f.MDEURL()+"/package/"+a.ID+".zip?") {
+	// MDE writes the link inside literal quotes (Get package SAS URI API).
+	if !strings.HasPrefix(link.Value, `"`+f.MDEURL()+"/package/"+a.ID+".zip?") || !strings.HasSuffix(link.Value, `"`) {
 		t.Fatalf("link %q", link.Value)
 	}
+	link.Value = strings.Trim(link.Value, `"`)
 	noAuth := &apiClient{t: t, f: f}
 	status, body, _ := noAuth.do(http.MethodGet, link.Value, "")
 	if status != 200 {

@@ -16,7 +16,7 @@ func alertClassifications() []string {
 func alertDeterminations() []string {
 	return []string{"MultiStagedAttack", "MaliciousUserActivity", "CompromisedUser", "Malware", "Phishing",
 		"UnwantedSoftware", "Other", "SecurityTesting", "LineOfBusinessApplication", "ConfirmedUserActivity",
-		"Clean", "InsufficientData"}
+		"ConfirmedActivity", "Clean", "NotMalicious", "InsufficientData"}
 }
 
 // listAlerts serves GET /api/alerts.
@@ -87,6 +87,10 @@ func patchAlert(c *call) {
 			c.fail(e)
 			return
 		}
+	}
+	if hasDet && c.f.refusedDetermination(det) {
+		c.fail(badRequest("InvalidRequestBody", "The value %q of determination is not valid.", det))
+		return
 	}
 	if hasComment && strings.TrimSpace(comment) == "" {
 		c.fail(badRequest("InvalidRequestBody", "The comment must not be empty."))

@@ -26,16 +26,29 @@ type App struct {
 	Secret         string
 	Certificate    *x509.Certificate
 	FederatedToken string
-	// Roles are the application permissions put in the token's roles claim.
+	// Roles are the MDE (WindowsDefenderATP) application permissions put in the roles claim of
+	// tokens for the MDE audience.
 	Roles []string
+	// GraphRoles are the Microsoft Graph application permissions put in the roles claim of
+	// tokens for the Graph audience (ThreatHunting.Read.All for hunting).
+	GraphRoles []string
 }
 
 // AddApp registers (or replaces) an application.
 func (f *Fake) AddApp(app App) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	app.Roles = cloneStrings(app.Roles)
+	app.Roles, app.GraphRoles = cloneStrings(app.Roles), cloneStrings(app.GraphRoles)
 	f.apps[app.ClientID] = &app
+}
+
+// SetGraphRoles changes the Graph roles of a registered application for tokens issued from now on.
+func (f *Fake) SetGraphRoles(clientID string, roles []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if app, ok := f.apps[clientID]; ok {
+		app.GraphRoles = cloneStrings(roles)
+	}
 }
 
 // SetRoles changes the roles of a registered application for tokens issued from now on.
@@ -78,7 +91,7 @@ func (f *Fake) appFor(clientID string) (App, bool) {
 		return App{}, false
 	}
 	a := *app
-	a.Roles = cloneStrings(app.Roles)
+	a.Roles, a.GraphRoles = cloneStrings(app.Roles), cloneStrings(app.GraphRoles)
 	return a, true
 }
 
@@ -193,11 +206,16 @@ func (f *Fake) token(w http.ResponseWriter, r *http.Request, tenant string, body
 		writeEntraError(w, http.StatusUnauthorized, "invalid_client", err.Error())
 		return
 	}
-	if err := f.checkScope(form.Get("scope"), tenant); err != nil {
+	audience, err := f.checkScope(form.Get("scope"), tenant)
+	if err != nil {
 		writeEntraError(w, http.StatusBadRequest, "invalid_scope", err.Error())
 		return
 	}
-	tok, err := f.mintToken(tokenSpec{tenant: app.TenantID, client: app.ClientID, roles: app.Roles, audience: f.audience, issued: time.Now(), ttl: tokenLifetime})
+	roles := app.Roles
+	if audience == GraphAudience {
+		roles = app.GraphRoles
+	}
+	tok, err := f.mintToken(tokenSpec{tenant: app.TenantID, client: app.ClientID, roles: roles, audience: audience, issued: time.Now(), ttl: tokenLifetime})
 	if err != nil {
 		writeEntraError(w, http.StatusInternalServerError, "server_error", "AADSTS50000: There was an error issuing a token.")
 		return
@@ -214,8 +232,9 @@ func (f *Fake) token(w http.ResponseWriter, r *http.Request, tenant string, body
 	})
 }
 
-// checkScope accepts exactly one resource scope, Audience + "/.default", beside OIDC scopes.
-func (f *Fake) checkScope(scope, tenant string) error {
+// checkScope accepts exactly one resource scope, the MDE audience's or Graph's + "/.default",
+// beside OIDC scopes, and returns that audience.
+func (f *Fake) checkScope(scope, tenant string) (string, error) {
 	var resources []string
 	for s := range strings.FieldsSeq(scope) {
 		if !slices.Contains([]string{"openid", "offline_access", "profile", "email"}, s) {
@@ -223,18 +242,21 @@ func (f *Fake) checkScope(scope, tenant string) error {
 		}
 	}
 	if len(resources) == 0 {
-		return fmt.Errorf("AADSTS90014: The required field 'scope' is missing from the credential")
+		return "", fmt.Errorf("AADSTS90014: The required field 'scope' is missing from the credential")
 	}
 	for _, s := range resources {
 		if !strings.HasSuffix(s, "/.default") {
-			return fmt.Errorf("AADSTS1002012: The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)", s)
+			return "", fmt.Errorf("AADSTS1002012: The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)", s)
 		}
 	}
-	if len(resources) > 1 || !strings.EqualFold(resources[0], f.audience+"/.default") {
-		resource := strings.TrimSuffix(resources[0], "/.default")
-		return fmt.Errorf("AADSTS500011: The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant", resource, tenant)
+	resource := strings.TrimSuffix(resources[0], "/.default")
+	if len(resources) > 1 || (!strings.EqualFold(resource, f.audience) && !strings.EqualFold(resource, GraphAudience)) {
+		return "", fmt.Errorf("AADSTS500011: The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant", resource, tenant)
 	}
-	return nil
+	if strings.EqualFold(resource, GraphAudience) {
+		return GraphAudience, nil
+	}
+	return f.audience, nil
 }
 
 // writeEntraError writes an OAuth error in the shape Entra uses.

@@ -100,7 +100,7 @@ func TestTokenErrors(t *testing.T) {
 		{"no credential", testTenant, url.Values{"grant_type": {"client_credentials"}, "client_id": {testClient}, "scope": {scope}}, 401, "invalid_client", "AADSTS7000218"},
 		{"unknown client", testTenant, url.Values{"grant_type": {"client_credentials"}, "client_id": {"other"}, "client_secret": {"x"}, "scope": {scope}}, 400, "unauthorized_client", "AADSTS700016"},
 		{"unknown tenant", "other-tenant", secretForm(testSecret, scope), 400, "invalid_request", "AADSTS90002"},
-		{"wrong resource", testTenant, secretForm(testSecret, "https://graph.microsoft.com/.default"), 400, "invalid_scope", "AADSTS500011"},
+		{"wrong resource", testTenant, secretForm(testSecret, "https://management.azure.com/.default"), 400, "invalid_scope", "AADSTS500011"},
 		{"no .default", testTenant, secretForm(testSecret, DefaultAudience+"/Machine.Read.All"), 400, "invalid_scope", "AADSTS1002012"},
 		{"missing scope", testTenant, secretForm(testSecret, "openid profile"), 400, "invalid_scope", "AADSTS90014"},
 		{"wrong grant", testTenant, url.Values{"grant_type": {"password"}, "client_id": {testClient}}, 400, "unsupported_grant_type", "AADSTS70003"},
@@ -153,7 +153,7 @@ func checkCredential(t *testing.T, f *Fake, cred azcore.TokenCredential) {
 			t.Fatalf("GetToken: %v", err)
 		}
 		api := &apiClient{t: t, f: f, token: tok.Token}
-		api.decode(http.MethodGet, "/api/machines", "", 200, nil)
+		api.decode(http.MethodGet, "/api/machineactions", "", 200, nil)
 	}
 	if f.TokenRequests() != 1 {
 		t.Errorf("TokenRequests = %d, want 1 (cached)", f.TokenRequests())

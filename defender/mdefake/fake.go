@@ -1,5 +1,6 @@
-// Package mdefake is an in-process fake of the Microsoft Defender for Endpoint (MDE) API and of
-// the Entra ID token endpoint. Both are served over real HTTPS on 127.0.0.1 with certificates from
+// Package mdefake is an in-process fake of the Microsoft Defender for Endpoint (MDE) API, of
+// Microsoft Graph's advanced hunting (runHuntingQuery) and of the Entra ID token endpoint. All are
+// served over real HTTPS on 127.0.0.1 with certificates from
 // a CA generated at Start, so the real azidentity credentials and an azcore pipeline can talk to
 // them. The fake keeps a small tenant (machines, alerts, machine actions, indicators, files,
 // users), checks bearer tokens and their roles as MDE does, moves machine actions through their
@@ -46,6 +47,10 @@ type Options struct {
 	NextLinkHost string
 	// Logger receives one debug record per request. Default: discard.
 	Logger *slog.Logger
+	// NoQuota turns off MDE's documented per-API rate limits (100 calls a minute and 1,500 an
+	// hour for most APIs), which the fake enforces on the wall clock with 429 and Retry-After.
+	// Load tests and benchmarks that measure the bot rather than the quota set it.
+	NoQuota bool
 }
 
 // Fake is a running fake of MDE and Entra. All methods are safe for concurrent use.
@@ -59,6 +64,7 @@ type Fake struct {
 	client  *http.Client
 	entra   *httptest.Server
 	mde     *httptest.Server
+	graph   *httptest.Server
 	signKey *rsa.PrivateKey
 	keyID   string
 	sasKey  []byte
@@ -89,6 +95,10 @@ type Fake struct {
 	faultSeq     int
 	requests     []Request
 	nextLinkHost string
+	noQuota      bool
+	quota        map[string][]time.Time
+	listLag      time.Duration
+	spelling     DeterminationSpelling
 }
 
 // Start generates a CA and starts the Entra and MDE servers on 127.0.0.1.
@@ -110,6 +120,8 @@ func Start(opts Options) (*Fake, error) {
 		timeline:     [2]time.Duration{10 * time.Second, 20 * time.Second},
 		outcomes:     map[outcomeKey]string{},
 		nextLinkHost: opts.NextLinkHost,
+		noQuota:      opts.NoQuota,
+		quota:        map[string][]time.Time{},
 	}
 	if f.audience == "" {
 		f.audience = DefaultAudience
@@ -138,6 +150,7 @@ func Start(opts Options) (*Fake, error) {
 	f.routes = mdeRoutes()
 	f.entra = f.startServer(http.HandlerFunc(f.serveEntra), mat.leaf)
 	f.mde = f.startServer(http.HandlerFunc(f.serveMDE), mat.leaf)
+	f.graph = f.startServer(http.HandlerFunc(f.serveGraph), mat.leaf)
 	return f, nil
 }
 
@@ -152,12 +165,13 @@ func New(t testing.TB, opts Options) *Fake {
 	return f
 }
 
-// Close stops both servers. Requests held by a latency fault return at once.
+// Close stops the servers. Requests held by a latency fault return at once.
 func (f *Fake) Close() {
 	f.closeOnce.Do(func() {
 		close(f.closing)
 		f.entra.Close()
 		f.mde.Close()
+		f.graph.Close()
 		f.client.CloseIdleConnections()
 	})
 }

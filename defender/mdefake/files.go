@@ -164,9 +164,15 @@ func fileStats(c *call) {
 	c.ok(st)
 }
 
-// fileAlerts serves GET /api/files/{hash}/alerts.
+// fileAlerts serves GET /api/files/{sha1}/alerts. "Only SHA-1 Hash Function is supported (not MD5
+// or SHA-256)" (Get file-related alerts API,
+// https://learn.microsoft.com/defender-endpoint/api/get-file-related-alerts).
 func fileAlerts(c *call) {
 	h := c.seg[1]
+	if !isHex(h, 40) {
+		c.fail(badRequest("InvalidHashValue", "Only SHA-1 hashes are supported; %q is not one.", h))
+		return
+	}
 	c.plainList("Alerts", c.f.alertsWithEvidence(func(e *Evidence) bool { return evidenceHasHash(e, h) }))
 }
 

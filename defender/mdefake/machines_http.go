@@ -11,8 +11,16 @@ import (
 const findByIPMaxAge = 30 * 24 * time.Hour
 
 // listMachines serves GET /api/machines.
+// Like MDE, it answers 404 when the tenant has no recent machines at all ("If there are no recent
+// machines, you see 404 Not Found", List machines API,
+// https://learn.microsoft.com/defender-endpoint/api/get-machines).
 func listMachines(c *call) {
-	listAll(c, "Machines", machineFields(), c.f.Machines())
+	ms := c.f.Machines()
+	if len(ms) == 0 {
+		c.fail(&apiError{status: 404, code: "NotFound", message: "No machines found."})
+		return
+	}
+	listAll(c, "Machines", machineFields(), ms)
 }
 
 // machineFromPath returns the machine named by the second path segment (id or DNS name) or
@@ -91,7 +99,9 @@ func findByIP(c *call) {
 		c.fail(badRequest("InvalidInput", "The timestamp %q is not a valid datetime.", tsText))
 		return
 	}
-	if ts.Before(c.f.Now().Add(-findByIPMaxAge)) {
+	// "The given timestamp must be in the past 30 days" (Find devices by internal IP API): a
+	// time after the service's clock is refused as well.
+	if now := c.f.Now(); ts.Before(now.Add(-findByIPMaxAge)) || ts.After(now) {
 		c.fail(badRequest("InvalidInput", "The timestamp must be within the last 30 days."))
 		return
 	}

@@ -163,6 +163,11 @@ func classifyLiteral(text string, pos int) (token, error) {
 	if n, err := strconv.ParseFloat(text, 64); err == nil && !strings.ContainsAny(text, "eEnN") {
 		return token{kind: tokNumber, text: text, num: n, pos: pos}, nil
 	}
+	// DateTimeOffset literals carry at most 7 fractional digits (100 ns ticks); Go's RFC3339Nano
+	// writes up to 9, which MDE refuses.
+	if _, frac, ok := strings.Cut(text, "."); ok && fractionDigits(frac) > 7 {
+		return token{}, fmt.Errorf("%w: the datetime %q has more than 7 fractional digits at position %d", errFilterSyntax, text, pos)
+	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02Z07:00", "2006-01-02"} {
 		if t, err := time.Parse(layout, text); err == nil {
 			return token{kind: tokDate, text: text, t: t.UTC(), pos: pos}, nil
@@ -172,6 +177,15 @@ func classifyLiteral(text string, pos int) (token, error) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// fractionDigits counts the leading digits of s (the fraction of a datetime).
+func fractionDigits(s string) int {
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	return n
+}
 
 func isIdentStart(c byte) bool { return c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z') }
 

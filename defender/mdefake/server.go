@@ -75,7 +75,7 @@ func (f *Fake) serveMDE(w http.ResponseWriter, r *http.Request) {
 		f.servePackage(sw, r)
 		return
 	}
-	claims, err := f.authenticate(r)
+	claims, err := f.authenticate(r, f.audience)
 	if err != nil {
 		sw.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeError(sw, http.StatusUnauthorized, "Unauthorized", "Authorization failed: "+err.Error()+".")
@@ -97,6 +97,10 @@ func (f *Fake) serveMDE(w http.ResponseWriter, r *http.Request) {
 	}
 	if !hasAnyRole(claims.Roles, rt.roles) {
 		writeError(sw, http.StatusForbidden, "Forbidden", "The application does not have any of the required application permissions ("+strings.Join(rt.roles, ", ")+") to access the resource.")
+		return
+	}
+	if wait, ok := f.takeQuota(routeKey(rt)); !ok {
+		throttle(sw, wait, writeError)
 		return
 	}
 	if len(body) > 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {

@@ -148,7 +148,7 @@ type accessClaims struct {
 
 // authenticate validates the request's bearer token: signature by the fake's key, audience,
 // issuer and lifetime (wall clock).
-func (f *Fake) authenticate(r *http.Request) (*accessClaims, error) {
+func (f *Fake) authenticate(r *http.Request, audience string) (*accessClaims, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return nil, errors.New("authorization header is missing")
@@ -163,7 +163,7 @@ func (f *Fake) authenticate(r *http.Request) (*accessClaims, error) {
 			return nil, errors.New("unknown signing key")
 		}
 		return &f.signKey.PublicKey, nil
-	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(f.audience), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(audience), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, errors.New("the access token has expired")
