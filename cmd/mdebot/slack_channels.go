@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -111,4 +114,52 @@ func membershipError(states []channelState, botName string) error {
 		return nil
 	}
 	return errors.New(strings.Join(probs, "; "))
+}
+
+// channelWatch is the start-time membership check: logged once at start, then readiness and the
+// status command report it, checking again (at most once a minute) while a channel is missing so
+// that an /invite clears it without a restart.
+type channelWatch struct {
+	api   channelInfo
+	chans []slackChannel
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu      sync.Mutex
+	checked time.Time
+	err     error
+}
+
+// recheckEvery bounds how often a failing membership is asked again (conversations.info is Tier 3).
+const recheckEvery = time.Minute
+
+// run checks once and logs each problem; it is called at start.
+func (w *channelWatch) run(ctx context.Context) {
+	if err := w.problem(ctx, true); err != nil {
+		w.log.Warn("the bot is not in every configured channel: it cannot post or recover there until invited", "problems", err.Error())
+	} else if len(w.chans) > 0 {
+		w.log.Info("the bot is in every configured channel", "channels", len(w.chans))
+	}
+}
+
+// problem returns the last membership problem, asking Slack again when it is stale or forced.
+func (w *channelWatch) problem(ctx context.Context, force bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.chans) == 0 {
+		return nil
+	}
+	if force || (w.err != nil && w.now().Sub(w.checked) >= recheckEvery) {
+		w.err = membershipError(checkMembership(ctx, w.api, w.chans), "")
+		w.checked = w.now()
+	}
+	return w.err
+}
+
+// probe is the status command's line.
+func (w *channelWatch) probe(ctx context.Context) (string, error) {
+	if err := w.problem(ctx, false); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("the bot is in all %d configured channels", len(w.chans)), nil
 }
