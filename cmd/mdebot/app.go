@@ -114,7 +114,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{})
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{HTTPClient: responseURLClient(cfg.SlackAPIURL)})
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
