@@ -55,12 +55,13 @@ func (MuteListView) isView() {}
 func muteVerb(d Deps) *Verb {
 	v := &Verb{
 		Name:    "mute",
-		Usage:   "machine|title|sha1 <value> for <duration> <reason...>",
+		Usage:   "[machine|title|sha1] <value> for <duration> <reason...>",
 		Summary: "Stop posting the alerts of a device, of one alert title or with one file for a while.",
 		Details: []string{
+			"Without a kind, the value is a SHA-1 when it has 40 hex characters, else a device (computer name or IP address; a choice when it matches several); anything else is refused.",
 			"`machine` takes a device ID, computer name or IP address; `title` an alert title (quoted or not, matched exactly without regard to case); `sha1` a file's SHA-1 from alert evidence.",
 			"The duration is like 30m, 4h or 7d (at most 30d). Muted alerts are counted, not posted; `mutes` lists them, `unmute <id>` lifts one early.",
-			"Examples: `mute machine web01 for 4h patching tonight` · `mute title \"Suspicious PowerShell command line\" for 7d known admin script`",
+			"Examples: `mute web01 for 4h patching tonight` · `mute machine 10.1.2.3 for 1h scan` · `mute title \"Suspicious PowerShell command line\" for 7d known admin script`",
 		},
 		Role: Responder,
 	}
@@ -78,6 +79,10 @@ func muteVerb(d Deps) *Verb {
 		switch spec.kind {
 		case store.MuteMachine:
 			dev, choice, err := resolveMachine(ctx, d.MDE, c, spec.arg)
+			if ue, ok := errors.AsType[*UserError](err); ok && spec.implicit && (ue.Kind == NotFound || ue.Kind == BadArgument) {
+				return Response{}, badArg(v, "%s It is not a SHA-1 (40 hex characters) either; to mute an alert title, say so: "+
+					"`mute title <title> for ...`.", ue.Msg)
+			}
 			if err != nil || choice != nil {
 				return deref(choice), err
 			}

@@ -13,25 +13,30 @@ import (
 
 // muteSpec is a parsed mute command.
 type muteSpec struct {
-	kind   string
-	arg    Token // the machine argument
-	value  string
-	dur    time.Duration
-	reason string
+	kind     string
+	arg      Token // the machine argument
+	value    string
+	dur      time.Duration
+	reason   string
+	implicit bool // "mute <value> for ...": the kind was read from the value
 }
 
-// parseMute reads "mute <kind> <value...> for <duration> <reason...>".
+// parseMute reads "mute [machine|title|sha1] <value...> for <duration> <reason...>". Without the
+// kind, the value is one token: a SHA-1 when it is 40 hex characters, else a device (resolved by
+// the caller, which refuses what names none).
 func parseMute(c *Call) (muteSpec, error) {
 	var s muteSpec
 	if len(c.Args) == 0 {
-		return s, badArg(c.Verb, "Say what to mute: `machine`, `title` or `sha1`, then the value.")
+		return s, badArg(c.Verb, "Say what to mute: a device or a SHA-1, or `machine`, `title` or `sha1` and then the value.")
 	}
+	first := 1
 	s.kind = strings.ToLower(c.Args[0].Text)
-	if s.kind != store.MuteMachine && s.kind != store.MuteTitle && s.kind != store.MuteSHA1 {
-		return s, badArg(c.Verb, "A mute is of a `machine`, a `title` or a `sha1`, not `%s`.", Plain(c.Args[0].Text, 30))
+	if c.Args[0].Kind != KindWord || (s.kind != store.MuteMachine && s.kind != store.MuteTitle && s.kind != store.MuteSHA1) ||
+		len(c.Args) > 1 && strings.EqualFold(c.Args[1].Text, "for") && c.Args[1].Kind == KindWord {
+		first, s.kind, s.implicit = 0, store.MuteMachine, true
 	}
 	at := -1
-	for i := 2; i+1 < len(c.Args); i++ {
+	for i := first + 1; i+1 < len(c.Args); i++ {
 		if strings.EqualFold(c.Args[i].Text, "for") && c.Args[i].Kind == KindWord {
 			if d, ok := parseMuteDuration(c.Args[i+1].Text); ok {
 				at, s.dur = i, d
@@ -40,9 +45,9 @@ func parseMute(c *Call) (muteSpec, error) {
 		}
 	}
 	if at < 0 {
-		return s, badArg(c.Verb, "Say for how long: `for 4h`, `for 30m` or `for 7d` (at most 30d) after the %s.", s.kind)
+		return s, badArg(c.Verb, "Say for how long: `for 4h`, `for 30m` or `for 7d` (at most 30d) after what to mute.")
 	}
-	values := c.Args[1:at]
+	values := c.Args[first:at]
 	var parts []string
 	for _, t := range values {
 		if t.Kind == KindBroadcast || t.Kind == KindUserMention || t.Kind == KindGroupMention || t.Kind == KindChannelMention {
@@ -51,8 +56,13 @@ func parseMute(c *Call) (muteSpec, error) {
 		parts = append(parts, t.Text)
 	}
 	s.value = strings.TrimSpace(strings.Join(parts, " "))
-	switch s.kind {
-	case store.MuteMachine, store.MuteSHA1:
+	switch {
+	case s.implicit && len(values) != 1:
+		return s, badArg(c.Verb, "`%s` is not one device or SHA-1; to mute an alert title, say so: `mute title %s for ...`.",
+			Plain(s.value, 60), Plain(s.value, 60))
+	case s.implicit && defender.ValidateSHA1(s.value) == nil:
+		s.kind = store.MuteSHA1
+	case s.kind == store.MuteMachine, s.kind == store.MuteSHA1:
 		if len(values) != 1 {
 			return s, badArg(c.Verb, "Name one %s before `for`.", s.kind)
 		}

@@ -75,6 +75,8 @@ func TestMuteVerbs(t *testing.T) {
 		{`mute title "Suspicious  PowerShell command line" for 7d known admin script`, store.MuteTitle, "suspicious powershell command line", "Suspicious  PowerShell command line", "known admin script", 7 * 24 * time.Hour},
 		{"mute title Mimikatz for the win for 30m test for fun", store.MuteTitle, "mimikatz for the win", "Mimikatz for the win", "test for fun", 30 * time.Minute},
 		{"mute sha1 " + strings.ToUpper(sha) + " for 1h30m <@U2> said so", store.MuteSHA1, sha, "", "@U2 said so", 90 * time.Minute},
+		{"mute " + mdefake.DemoAlice + " for 1h noisy box", store.MuteMachine, alice, mdefake.DemoAlice, "noisy box", time.Hour},
+		{"mute " + sha + " for 1h known tool", store.MuteSHA1, sha, "", "known tool", time.Hour},
 	} {
 		resp := f.mustRun(t, tc.text, 0)
 		got := mm.mutes[len(mm.mutes)-1]
@@ -95,12 +97,12 @@ func TestMuteVerbs(t *testing.T) {
 	}
 
 	resp := f.mustRun(t, "mutes", 0)
-	if v, ok := resp.View.(MuteListView); !ok || len(v.Mutes) != 4 {
+	if v, ok := resp.View.(MuteListView); !ok || len(v.Mutes) != 6 {
 		t.Fatalf("mutes = %+v", resp)
 	}
 	id := mm.mutes[0].ID
 	resp = f.mustRun(t, "unmute "+strings.ToUpper(id)+" done early", 0)
-	if !strings.Contains(resp.Text, "Lifted mute "+id) || len(mm.mutes) != 3 {
+	if !strings.Contains(resp.Text, "Lifted mute "+id) || len(mm.mutes) != 5 {
 		t.Fatalf("unmute = %q, %d left", resp.Text, len(mm.mutes))
 	}
 	if e := (*audit)[len(*audit)-1]; e.Event != "unmuted" || e.Request != id || !strings.Contains(e.Detail, "done early") {
@@ -116,7 +118,10 @@ func TestMuteRefusals(t *testing.T) {
 	f, mm, audit := muteFixture(t)
 	for text, want := range map[string]string{
 		"mute":                                                 "Say what to mute",
-		"mute user bob for 1h x":                               "not `user`",
+		"mute user bob for 1h x":                               "is not one device or SHA-1",
+		"mute nosuch.contoso.com for 1h x":                     "not a SHA-1 (40 hex characters) either",
+		"mute <@U1> for 1h x":                                  "Mentions cannot be muted",
+		"mute web01 for 1h patch":                              "Which one did you mean",
 		"mute machine web01.contoso.com 4h x":                  "Say for how long",
 		"mute machine web01.contoso.com for 31d x":             "Say for how long",
 		"mute machine web01.contoso.com for 30s x":             "Say for how long",

@@ -242,3 +242,16 @@ func (c routeCond) matches(a defender.Alert, tags []string) bool {
 	}
 	return false
 }
+
+// AllChannels returns every channel some rule sends alerts to, in rule order without repeats.
+func (r Routes) AllChannels() []string {
+	var out []string
+	for _, rule := range r.rules {
+		for _, c := range rule.channels {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}

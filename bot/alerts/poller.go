@@ -120,6 +120,7 @@ type Poller struct {
 	budget *mdeBudget
 	pacer  *slackpost.Pacer
 	tags   *tagCache
+	me     ownIdentity
 
 	// unconfirmed are posts Slack accepted whose confirmation Redis did not take (it was down);
 	// they are confirmed first thing in the next poll, so they are never posted twice.

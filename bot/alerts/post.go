@@ -88,6 +88,7 @@ func (d *delivery) edit(ctx context.Context, ts string, o outgoing) (attempted b
 
 func (d *delivery) editOnce(ctx context.Context, ts string, o outgoing, m render.Message, withMeta bool) (bool, error) {
 	// An edit that leaves blocks or attachments out keeps the old ones: clear them explicitly.
+	m = render.Revise(m, render.NewRevision()) // new block_ids: no selection survives the edit
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
 		slack.MsgOptionAttachments(append([]slack.Attachment{}, m.Attachments...)...)}
 	if withMeta {

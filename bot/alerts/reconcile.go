@@ -179,6 +179,10 @@ func minTime(a, b time.Time) time.Time {
 // alerts and the incident threads' parents.
 func (d *delivery) findMessages(ctx context.Context, oldest time.Time, want, threads map[string]bool, incidents map[int64]bool) (foundMessages, error) {
 	out := foundMessages{alerts: map[string]found{}, parents: map[int64]store.IncidentThread{}}
+	userID, botID, err := d.ownIDs(ctx)
+	if err != nil {
+		return foundMessages{}, err
+	}
 	ts := fmt.Sprintf("%d.%06d", oldest.Unix(), oldest.Nanosecond()/1000)
 	cursor := ""
 	for {
@@ -192,6 +196,9 @@ func (d *delivery) findMessages(ctx context.Context, oldest time.Time, want, thr
 			return foundMessages{}, fmt.Errorf("conversations.history: %w", err)
 		}
 		for _, m := range resp.Messages {
+			if !postedBy(m, userID, botID) { // another app's look-alike, or a person's message
+				continue
+			}
 			// A reply also shown in the channel (reply_broadcast) is in the history too.
 			thread := ""
 			if m.ThreadTimestamp != "" && m.ThreadTimestamp != m.Timestamp {
@@ -233,7 +240,7 @@ func (d *delivery) findMessages(ctx context.Context, oldest time.Time, want, thr
 				return foundMessages{}, fmt.Errorf("conversations.replies: %w", err)
 			}
 			for _, m := range msgs {
-				if m.Timestamp != parent {
+				if m.Timestamp != parent && postedBy(m, userID, botID) {
 					note(out.alerts, m, parent, want)
 				}
 			}

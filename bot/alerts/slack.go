@@ -19,6 +19,8 @@ type alertPoster interface {
 type historyReader interface {
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
+	// AuthTestContext says who the bot is, so that only its own messages are trusted.
+	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
 }
 
 // SlackAPI is the part of the Slack Web API the alert poller uses (*slack.Client).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/render"
+	"github.com/mdebot/mdebot/bot/slackpost"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/slack-go/slack"
 )
@@ -26,12 +27,18 @@ type AuditMirror struct {
 	channel string
 	log     *slog.Logger
 	queue   chan commands.AuditEntry
+	pace    *slackpost.Pacer
 }
 
-// NewAuditMirror returns a mirror to channel.
-func NewAuditMirror(api poster, channel string, log *slog.Logger) *AuditMirror {
+// NewAuditMirror returns a mirror to channel. pace spaces its posts like the alert poster's
+// (about one a second, short bursts) and waits out every Retry-After; nil: slackpost's pace of
+// one a second in bursts of three.
+func NewAuditMirror(api poster, channel string, log *slog.Logger, pace *slackpost.Pacer) *AuditMirror {
+	if pace == nil {
+		pace = slackpost.NewPacer(1, 3, slackpost.Sleep)
+	}
 	return &AuditMirror{api: api, channel: channel, log: log.With("component", "audit-mirror"),
-		queue: make(chan commands.AuditEntry, auditQueue)}
+		queue: make(chan commands.AuditEntry, auditQueue), pace: pace}
 }
 
 // Record queues an entry; when the queue is full the entry is dropped from the channel only.
@@ -67,7 +74,11 @@ func (m *AuditMirror) Run(ctx context.Context) error {
 func (m *AuditMirror) post(ctx context.Context, e commands.AuditEntry) {
 	text := render.AuditLine(e)
 	blk := slack.NewSectionBlock(&slack.TextBlockObject{Type: slack.MarkdownType, Text: text, Verbatim: true}, nil, nil)
-	if _, _, err := m.api.PostMessageContext(ctx, m.channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blk)); err != nil {
+	err := m.pace.Do(ctx, m.channel, nil, func(ctx context.Context) error {
+		_, _, err := m.api.PostMessageContext(ctx, m.channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blk))
+		return err
+	})
+	if err != nil {
 		m.log.Warn("audit entry not mirrored", "event", e.Event, "request", e.Request, "err", err)
 	}
 }

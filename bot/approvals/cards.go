@@ -148,7 +148,7 @@ func (a *Cards) show(ctx context.Context, ap commands.Approval) {
 	if ap.CardTS == "" {
 		return
 	}
-	msg := render.ApprovalCard(a.flow.View(ap), a.now())
+	msg := render.Revise(render.ApprovalCard(a.flow.View(ap), a.now()), render.NewRevision())
 	_, _, _, err := a.api.UpdateMessageContext(ctx, ap.CardChannel, ap.CardTS, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
 	if err != nil {
 		a.log.Warn("approval card not updated", "request", ap.ID, "err", err)

@@ -45,12 +45,11 @@ func (b *msgBuilder) approvalCard(v commands.ApprovalView) string {
 	}
 	b.section("*Requested by* " + b.user(ap.Requester) + "\n*Action* " + what +
 		"\n*Reason* " + commands.Truncate(commands.EscapeMrkdwn(commands.Truncate(r.Reason, 1000)), 2000))
-	b.fields(
-		field{"Approvals", b.tally(ap)},
-		field{b.untilLabel(ap), b.when(b.untilTime(ap))},
-		field{"Policy", b.or(b.inline(r.Rule, 200))},
-		field{"Request", b.code(ap.ID, 40)},
-	)
+	fs := []field{{"Approvals", b.tally(ap)}, {b.untilLabel(ap), b.when(b.untilTime(ap))}}
+	if r.Rule != "" { // no "Policy —" line when no special rule applied
+		fs = append(fs, field{"Policy", b.inline(r.Rule, 200)})
+	}
+	b.fields(append(fs, field{"Request", b.code(ap.ID, 40)})...)
 	b.preview(v)
 	b.outcome(v)
 	b.context(b.join("Request "+b.code(ap.ID, 40), "asked "+b.when(ap.Created), "mdebot"))
@@ -85,7 +84,8 @@ func (b *msgBuilder) cardTitle(ap commands.Approval) string {
 	return "⏳ Running: " + what
 }
 
-// tally is "1 of 2: @U2\nstill needed: 1".
+// tally says in words where the votes stand: "needs 1 approval", "1 of 2 given: @U2 · needs 1
+// more approval", "1 of 1 given: @U2".
 func (b *msgBuilder) tally(ap commands.Approval) string {
 	if ap.Required == 0 {
 		return "none needed (policy)"
@@ -94,14 +94,25 @@ func (b *msgBuilder) tally(ap commands.Approval) string {
 	for _, v := range ap.Votes {
 		voters = append(voters, b.user(v.User))
 	}
-	s := strconv.Itoa(len(ap.Votes)) + " of " + strconv.Itoa(ap.Required)
+	var parts []string
 	if len(voters) > 0 {
-		s += ": " + strings.Join(voters, ", ")
+		parts = append(parts, strconv.Itoa(len(ap.Votes))+" of "+strconv.Itoa(ap.Required)+" given: "+strings.Join(voters, ", "))
 	}
 	if left := ap.Required - len(ap.Votes); left > 0 && ap.State == commands.ApprovalPending {
-		s += "\nstill needed: " + strconv.Itoa(left)
+		more := ""
+		if len(voters) > 0 {
+			more = " more"
+		}
+		noun := " approval"
+		if left > 1 {
+			noun = " approvals"
+		}
+		parts = append(parts, "needs "+strconv.Itoa(left)+more+noun)
 	}
-	return s
+	if len(parts) == 0 {
+		return "none given"
+	}
+	return strings.Join(parts, " · ")
 }
 
 func (b *msgBuilder) untilLabel(ap commands.Approval) string {

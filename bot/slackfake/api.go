@@ -20,6 +20,11 @@ type slackError string
 
 func (e slackError) Error() string { return string(e) }
 
+// missingScope is the missing_scope answer; its value is the scope the call needed.
+type missingScope string
+
+func (e missingScope) Error() string { return "missing_scope: " + string(e) }
+
 // apiHandler serves one Web API method; the fake adds "ok":true to its reply.
 type apiHandler func(req *apiRequest) (map[string]any, error)
 
@@ -98,10 +103,21 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, slackError(code))
 		return
 	}
+	if kind == botToken {
+		// Every Web API answer to a valid token names the token's scopes in this header ("Working
+		// with scopes", api.slack.com/legacy/oauth-scopes; slack-go/slack issue #1076,
+		// slackapi/node-slack-sdk issue #292 show it as "X-OAuth-Scopes: files:read, chat:write:bot").
+		w.Header().Set("X-OAuth-Scopes", strings.Join(f.opts.Scopes, ","))
+	}
 	if f.injectFault(w, method) {
 		return
 	}
 	out, err := h(req)
+	if ms, ok := errors.AsType[missingScope](err); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "missing_scope", "needed": string(ms),
+			"provided": strings.Join(f.opts.Scopes, ",")})
+		return
+	}
 	if se, ok := errors.AsType[slackError](err); ok {
 		writeError(w, se)
 		return

@@ -63,6 +63,9 @@ func (f *Fake) chatPostMessage(req *apiRequest) (map[string]any, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.membershipLocked(ch, true); err != nil {
+		return nil, err
+	}
 	m := &Message{Channel: ch, TS: f.nextTSLocked(), ThreadTS: req.get("thread_ts"), Text: c.text, Blocks: c.blocks, Attachments: c.attachments, Metadata: meta}
 	m.Broadcast = m.ThreadTS != "" && req.flag("reply_broadcast")
 	f.addMessageLocked(m, "chat.postMessage", req.flag("link_names"))
@@ -180,6 +183,9 @@ func (f *Fake) messageObject(m *Message) map[string]any {
 	out := map[string]any{
 		"type": "message", "user": f.opts.BotUserID, "bot_id": f.opts.BotID,
 		"app_id": f.opts.AppID, "team": f.opts.TeamID, "ts": m.TS, "text": m.Text,
+	}
+	if m.Author != nil {
+		out["user"], out["bot_id"], out["app_id"] = m.Author.UserID, m.Author.BotID, m.Author.AppID
 	}
 	if m.ThreadTS != "" {
 		out["thread_ts"] = m.ThreadTS

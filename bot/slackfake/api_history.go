@@ -39,6 +39,9 @@ func (f *Fake) conversationsHistory(req *apiRequest) (map[string]any, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.membershipLocked(ch, false); err != nil {
+		return nil, err
+	}
 	var list []*Message
 	for _, m := range f.rec.messages {
 		if m.Channel == ch && !m.Deleted && (m.ThreadTS == "" || m.ThreadTS == m.TS || m.Broadcast) {

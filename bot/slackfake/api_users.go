@@ -27,6 +27,11 @@ type Channel struct {
 	Name      string // defaults to the lower-cased ID
 	IsPrivate bool
 	IsIM      bool
+	// BotAbsent: the bot was never invited (or was removed). Slack then answers chat.postMessage
+	// with not_in_channel unless the token has chat:write.public (public channels only), and
+	// conversations.history with not_in_channel; a private channel is invisible to the bot
+	// (channel_not_found). Channels are joined by default, as an operator invites the bot.
+	BotAbsent bool
 }
 
 // SetUser adds or replaces a user for users.info. Users never set are
@@ -105,8 +110,11 @@ func (f *Fake) usergroupsUsersList(req *apiRequest) (map[string]any, error) {
 	return map[string]any{"users": append([]string{}, users...)}, nil
 }
 
-// conversationsInfo describes a channel; IDs must look like Slack's (C, G
-// or D followed by upper-case letters and digits).
+// conversationsInfo describes a channel; IDs must look like Slack's (C, G or D followed by
+// upper-case letters and digits). A bot token needs channels:read for a public channel and
+// groups:read for a private one, which it sees only as a member (conversations.info, "Required
+// scopes": channels:read, groups:read, im:read, mpim:read; groups:read "View basic information
+// about private channels that your Slack app has been added to", docs.slack.dev/reference/scopes).
 func (f *Fake) conversationsInfo(req *apiRequest) (map[string]any, error) {
 	id := req.get("channel")
 	if len(id) < 2 || !strings.ContainsRune("CGD", rune(id[0])) || strings.ToUpper(id) != id {
@@ -118,11 +126,37 @@ func (f *Fake) conversationsInfo(req *apiRequest) (map[string]any, error) {
 	if !ok {
 		c = Channel{ID: id, IsIM: id[0] == 'D'}
 	}
+	switch {
+	case c.IsIM:
+	case c.IsPrivate && !f.hasScope("groups:read"):
+		return nil, missingScope("groups:read")
+	case !c.IsPrivate && !f.hasScope("channels:read"):
+		return nil, missingScope("channels:read")
+	case c.IsPrivate && c.BotAbsent:
+		return nil, slackError("channel_not_found")
+	}
 	return map[string]any{"channel": map[string]any{
 		"id": c.ID, "name": f.channelNameLocked(id), "is_channel": !c.IsPrivate && !c.IsIM,
-		"is_group": c.IsPrivate, "is_im": c.IsIM, "is_private": c.IsPrivate || c.IsIM, "is_member": true,
+		"is_group": c.IsPrivate, "is_im": c.IsIM, "is_private": c.IsPrivate || c.IsIM, "is_member": !c.BotAbsent,
 		"is_archived": false, "context_team_id": f.opts.TeamID,
 	}}, nil
+}
+
+// membershipLocked returns Slack's answer when the bot may not post to (post) or read channel
+// id, or nil; f.mu must be held. chat:write.public lets an app post to public channels it is
+// not in ("Send messages to channels your Slack app isn't a member of", docs.slack.dev/
+// reference/scopes/chat:write.public); without it chat.postMessage answers not_in_channel.
+func (f *Fake) membershipLocked(id string, post bool) error {
+	c := f.chans[id]
+	switch {
+	case !c.BotAbsent:
+		return nil
+	case c.IsPrivate:
+		return slackError("channel_not_found")
+	case post && f.hasScope("chat:write.public"):
+		return nil
+	}
+	return slackError("not_in_channel")
 }
 
 // conversationsOpen opens (or finds) the direct message with one user: its id is "D" followed by

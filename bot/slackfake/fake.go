@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,7 @@ type Options struct {
 	AppID        string        // app ID in payloads; "A0FAKE"
 	BotUserID    string        // the bot's user ID (auth.test, messages); "U0BOT"
 	BotID        string        // the bot's bot ID; "B0BOT"
+	Scopes       []string      // the bot token's scopes (x-oauth-scopes); nil: DefaultScopes
 	PingInterval time.Duration // WebSocket PING period; 1s, well inside slack-go's 30 s watchdog
 	TriggerTTL   time.Duration // how long a trigger_id is valid; 3s, negative for never
 	Addr         string        // listen address; "127.0.0.1:0"
@@ -68,7 +70,20 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Scopes == nil {
+		o.Scopes = DefaultScopes()
+	}
 }
+
+// DefaultScopes are the bot token scopes of mdebot's manifest (`mdebot manifest`), which a fake
+// started without Options.Scopes grants.
+func DefaultScopes() []string {
+	return []string{"commands", "chat:write", "files:write", "im:write", "usergroups:read", "users:read",
+		"users:read.email", "channels:read", "groups:read", "channels:history", "groups:history"}
+}
+
+// hasScope reports whether the bot token was granted scope.
+func (f *Fake) hasScope(scope string) bool { return slices.Contains(f.opts.Scopes, scope) }
 
 // Fake is a running fake Slack. All methods are safe for concurrent use.
 type Fake struct {

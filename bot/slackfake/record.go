@@ -20,6 +20,12 @@ type Message struct {
 	Metadata    json.RawMessage // metadata given to chat.postMessage (or a later chat.update), nil when none
 	Deleted     bool            // chat.delete or delete_original happened
 	History     []Revision      // every version, oldest first; the last one is current
+	Author      *Author         // who posted it when not this bot (PostForeign); nil: the bot
+}
+
+// Author is the poster of a message that another app or a person posted.
+type Author struct {
+	UserID, BotID, AppID string
 }
 
 // Revision is one version of a message and the call that produced it.

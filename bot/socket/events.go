@@ -39,7 +39,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.health.hello()
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeInvalidAuth:
 		b.health.lost()
-		b.log.Warn("socket mode connection problem", "event", string(evt.Type))
+		b.log.Warn("socket mode connection problem", "event", string(evt.Type), "cause", connEventCause(evt))
 	case socketmode.EventTypeSlashCommand:
 		b.onSlashCommand(ctx, evt)
 	case socketmode.EventTypeInteractive:

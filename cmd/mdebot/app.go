@@ -44,6 +44,7 @@ type app struct {
 	cleanup []func()
 	appr    approvalWiring
 	alerts  *alerts.Poller
+	chans   *channelWatch
 }
 
 // newLogger builds the process logger from the configuration.
@@ -105,6 +106,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		slack.OptionRetry(3),
 	)
 	a.socket = socketmode.New(a.slack)
+	a.chans = &channelWatch{api: a.slack, chans: configuredChannels(cfg), log: log, now: time.Now}
 	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
 		socket.GroupLister{API: a.slack}, 0, nil)
 	if err = a.newApprovals(authz); err != nil {
@@ -116,7 +118,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{})
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{HTTPClient: responseURLClient(cfg.SlackAPIURL)})
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -125,8 +127,9 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	a.cleanup = append(a.cleanup, func() { _ = a.httpLn.Close() })
 	a.http = &http.Server{
 		Handler: socket.HealthHandler(a.health, map[string]func(context.Context) error{
-			"redis":   a.store.Ping,
-			"workers": a.workersMoving,
+			"redis":          a.store.Ping,
+			"workers":        a.workersMoving,
+			"slack_channels": func(ctx context.Context) error { return a.chans.problem(ctx, false) },
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
@@ -181,6 +184,7 @@ func (a *app) probes() []commands.Probe {
 			}
 			return "", fmt.Errorf("disconnected since %s", down.UTC().Format(time.RFC3339))
 		}},
+		{Name: "Slack channels", Check: a.chans.probe},
 		{Name: "Defender token", Check: func(ctx context.Context) (string, error) {
 			tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{a.cfg.Scope()}})
 			if err != nil {
@@ -214,9 +218,10 @@ func (a *app) serve(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("slack socket mode: %w", err)
+		return fmt.Errorf("slack socket mode: %w", socket.ExplainConnError(err))
 	})
 	g.Go(func() error { return a.bot.Run(ctx) })
+	g.Go(func() error { a.chans.run(ctx); return nil })
 	a.serveApprovals(ctx, g)
 	a.serveAlerts(ctx, g)
 	g.Go(func() error {

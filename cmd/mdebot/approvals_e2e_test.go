@@ -20,7 +20,7 @@ func TestApprovalEndToEnd(t *testing.T) {
 	}
 	c := s.request(t, resp, "isolate laptop-alice.contoso.com ransomware beacon to 203.0.113.7")
 	text := s.cardText(c)
-	for _, want := range []string{`"Approve"`, `"Deny"`, `\u003c@U0RESP\u003e`, "ransomware beacon", "Workstations", "Open alerts", "0 of 1"} {
+	for _, want := range []string{`"Approve"`, `"Deny"`, `\u003c@U0RESP\u003e`, "ransomware beacon", "Workstations", "Open alerts", "needs 1 approval"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the card lacks %q:\n%s", want, text)
 		}
@@ -168,13 +168,13 @@ func TestApprovalQuorumAndProtected(t *testing.T) {
 		t.Errorf("tier0: %q", reply)
 	}
 	c := s.request(t, resp, "restrict web01.contoso.com webshell")
-	if !strings.Contains(s.cardText(c), "0 of 2") || !strings.Contains(s.cardText(c), "device group Servers") {
+	if !strings.Contains(s.cardText(c), "needs 2 approvals") || !strings.Contains(s.cardText(c), "device group Servers") {
 		t.Errorf("card %s", s.cardText(c))
 	}
 	if got := s.answer(t, s.click(t, lead, c, "mde_approve", "")); !strings.Contains(got, "1 of 2; still needed: 1") {
 		t.Errorf("first approval: %q", got)
 	}
-	s.waitCard(t, c, "still needed: 1")
+	s.waitCard(t, c, "1 of 2 given: \\u003c@U0LEAD\\u003e · needs 1 more approval")
 	if got := s.answer(t, s.click(t, lead, c, "mde_approve", "")); !strings.Contains(got, "already approved") {
 		t.Errorf("same approver again: %q", got)
 	}

@@ -121,7 +121,7 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm 
 		return "check REDIS_URL: host and port, user and password (the ACL user needs the commands " +
 			"in README, Setup, step 3), rediss:// and SSL_CERT_DIR for TLS with a private CA"
 	})
-	step("Slack", func(ctx context.Context) (string, error) {
+	slackOK := step("Slack", func(ctx context.Context) (string, error) {
 		api := slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL),
 			slack.OptionLog(slog.NewLogLogger(slog.DiscardHandler, slog.LevelDebug)))
 		res, err := api.AuthTestContext(ctx)
@@ -130,6 +130,9 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm 
 		}
 		return fmt.Sprintf("bot %s in team %s", res.UserID, res.Team), nil
 	}, nextForSlack)
+	if slackOK { // the next Slack steps go to the same API URL; auth.test failing explains them
+		slackChecks(cfg, step)
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed; fix them in order, the first can cause the others", failed)
 	}

@@ -31,6 +31,11 @@ func checkSlack(ck *checker, c *Config) {
 	checkToken(ck, "SLACK_APP_TOKEN", c.SlackAppToken, "xapp-", "xoxb-")
 	checkToken(ck, "SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-", "xapp-")
 	if u, ok := checkHTTPURL(ck, "MDEBOT_SLACK_API_URL", c.SlackAPIURL, "http", "https"); ok {
+		if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+			// The bot token travels in every call: plain http only to this host (tests, a local fake).
+			ck.add("MDEBOT_SLACK_API_URL", "must be an https:// URL (plain http:// only to localhost or a loopback address)")
+			return
+		}
 		u.Path = strings.TrimSuffix(u.Path, "/") + "/"
 		c.SlackAPIURL = u.String()
 	}
@@ -350,4 +355,13 @@ func isToken(s, extra string) bool {
 	return s != "" && !strings.ContainsFunc(s, func(r rune) bool {
 		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && !strings.ContainsRune(extra, r)
 	})
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

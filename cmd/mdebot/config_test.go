@@ -431,6 +431,7 @@ func TestLoadConfigEachProblem(t *testing.T) {
 		{"slack url bad", map[string]string{"MDEBOT_SLACK_API_URL": "http://[::1"}, Problem{"MDEBOT_SLACK_API_URL", "not a valid URL"}},
 		{"slack url credentials", map[string]string{"MDEBOT_SLACK_API_URL": "https://u:p@slack.com/api/"}, Problem{"MDEBOT_SLACK_API_URL", "user name or password"}},
 		{"slack url query", map[string]string{"MDEBOT_SLACK_API_URL": "https://slack.com/api/?x=1"}, Problem{"MDEBOT_SLACK_API_URL", "query"}},
+		{"slack url plain http", map[string]string{"MDEBOT_SLACK_API_URL": "http://slack.example.com/api/"}, Problem{"MDEBOT_SLACK_API_URL", "must be an https:// URL"}},
 		{"tenant missing", map[string]string{"AZURE_TENANT_ID": "<unset>"}, Problem{"AZURE_TENANT_ID", "is required"}},
 		{"tenant common", map[string]string{"AZURE_TENANT_ID": "common"}, Problem{"AZURE_TENANT_ID", "GUID, or a domain name"}},
 		{"tenant bad domain", map[string]string{"AZURE_TENANT_ID": "-contoso.com"}, Problem{"AZURE_TENANT_ID", "GUID, or a domain name"}},

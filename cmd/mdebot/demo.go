@@ -30,6 +30,8 @@ type demoStep struct {
 	text string // the /mde command text
 	// click, when set, clicks the first button of the previous answer whose action id it is.
 	click string
+	// notWhile, when set, asks again (a few times, briefly apart) while the answer holds it.
+	notWhile string
 }
 
 var demoSteps = []demoStep{
@@ -41,7 +43,7 @@ var demoSteps = []demoStep{
 	{say: "Enrichment of a file seen in an alert.", text: "file " + mdefake.FakeSHA1("mimikatz.exe")},
 	{say: "Advanced hunting: a table here, the whole result as a CSV file in a direct message.", text: "hunt DeviceProcessEvents | where FileName =~ \"powershell.exe\" | take 50"},
 	{say: "Bad input gets a specific answer and changes nothing.", text: "machine web01' or 1 eq 1"},
-	{say: "The bot's own health.", text: "status"},
+	{say: "The bot's own health, once the first alert poll has finished.", text: "status", notWhile: "no poll has finished yet"},
 }
 
 // runDemo is `mdebot demo`: it starts in-process fakes of MDE, Entra and Slack, runs the real bot
@@ -90,6 +92,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	var last *slackfake.ResponsePost
 	for _, st := range demoSteps {
 		post, err := playStep(ctx, sf, st, last)
+		for try := 0; err == nil && st.notWhile != "" && strings.Contains(string(post.Body), st.notWhile) && try < 50; try++ {
+			time.Sleep(100 * time.Millisecond) // the poll ends moments after its last post
+			post, err = playStep(ctx, sf, st, last)
+		}
 		if err != nil {
 			cancel()
 			return errors.Join(err, <-botDone)
@@ -98,7 +104,8 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 		if st.text != "" {
 			fmt.Fprintf(stdout, "> /mde %s\n", st.text)
 		} else {
-			fmt.Fprintf(stdout, "> (clicks %q)\n", st.click)
+			btn, _ := firstButton(last, st.click) // its label, as the analyst sees it; never the action id
+			fmt.Fprintf(stdout, "> (clicks %s)\n", button(btn))
 		}
 		fmt.Fprintln(stdout, indent(messageText(post.Body)))
 		last = post

@@ -117,21 +117,27 @@ func unescape(s string) string {
 
 // firstButtonValue finds the first button with actionID in a posted message.
 func firstButtonValue(p *slackfake.ResponsePost, actionID string) (string, bool) {
+	e, ok := firstButton(p, actionID)
+	return e.Value, ok
+}
+
+// firstButton finds the first button with actionID in a posted message.
+func firstButton(p *slackfake.ResponsePost, actionID string) (element, bool) {
 	if p == nil {
-		return "", false
+		return element{}, false
 	}
 	var m message
 	if json.Unmarshal(p.Body, &m) != nil {
-		return "", false
+		return element{}, false
 	}
 	for _, bl := range m.Blocks {
 		for _, e := range append(bl.Elements, derefElement(bl.Accessory)...) {
 			if e.ActionID == actionID {
-				return e.Value, true
+				return e, true
 			}
 		}
 	}
-	return "", false
+	return element{}, false
 }
 
 func derefElement(e *element) []element {

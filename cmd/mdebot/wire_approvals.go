@@ -45,7 +45,7 @@ func (a *app) newApprovals(authz *commands.Authorizer) error {
 	}
 	var sink commands.AuditSink
 	if a.cfg.AuditChannel != "" {
-		a.appr.mirror = approvals.NewAuditMirror(a.slack, a.cfg.AuditChannel, a.log)
+		a.appr.mirror = approvals.NewAuditMirror(a.slack, a.cfg.AuditChannel, a.log, nil)
 		sink = a.appr.mirror
 	}
 	flow, err := commands.NewApprovals(commands.ApprovalsConfig{
