@@ -98,7 +98,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, slackError(code))
 		return
 	}
-	if f.injectFault(w, method) {
+	if f.injectFault(w, method) || f.enforcePace(w, method, req) {
 		return
 	}
 	out, err := h(req)
