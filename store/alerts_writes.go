@@ -21,6 +21,7 @@ type AlertWrites struct {
 	retention time.Duration
 	owned     []ownedOp
 	plain     []func(ctx context.Context, p redis.Pipeliner) redis.Cmder
+	indexed   [][2]string // channel-list key, channel (see IndexChannel)
 	hits      map[string]int64
 }
 
@@ -65,10 +66,7 @@ func (w *AlertWrites) SetIncident(k IncidentKey, th IncidentThread) {
 // IndexChannel records that alertID has a message in channel (see AlertState.Channels), and
 // keeps the alert's channel list for the retention from now.
 func (w *AlertWrites) IndexChannel(alertID, channel string) {
-	key, ttl := w.s.alertChannelsKey(alertID), w.retention
-	w.plain = append(w.plain,
-		func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.SAdd(ctx, key, channel) },
-		func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.PExpire(ctx, key, ttl) })
+	w.indexed = append(w.indexed, [2]string{w.s.alertChannelsKey(alertID), channel})
 }
 
 // MarkMuted records that alertID was counted as muted at digest, so that it is counted once.
@@ -86,13 +84,13 @@ func (w *AlertWrites) CountMuteHits(muteID string, n int64) {
 }
 
 // Len is how many writes are queued.
-func (w *AlertWrites) Len() int { return len(w.owned) + len(w.plain) + len(w.hits) }
+func (w *AlertWrites) Len() int { return len(w.owned) + len(w.plain) + len(w.indexed) + len(w.hits) }
 
 // Exec sends the writes and starts a new batch. It returns the keys of owned writes that found
 // the claim no longer the owner's (another poller took it over).
 func (w *AlertWrites) Exec(ctx context.Context) (lost []AlertKey, err error) {
-	owned, plain, hits := w.owned, w.plain, w.hits
-	w.owned, w.plain, w.hits = nil, nil, nil
+	owned, plain, indexed, hits := w.owned, w.plain, w.indexed, w.hits
+	w.owned, w.plain, w.indexed, w.hits = nil, nil, nil, nil
 	if err := checkRetention("write alert state", w.retention); err != nil {
 		return nil, err
 	}
@@ -109,6 +107,9 @@ func (w *AlertWrites) Exec(ctx context.Context) (lost []AlertKey, err error) {
 	}
 	for _, fn := range plain {
 		b.cmd(fn)
+	}
+	for _, ix := range indexed {
+		b.script(w.s.alertScripts.indexChannel, []string{ix[0]}, ix[1], w.retention.Milliseconds())
 	}
 	for id, n := range hits {
 		b.script(w.s.alertScripts.muteHit, []string{w.s.mutesKey()}, id, n)

@@ -65,6 +65,12 @@ type tagEntry struct {
 // tagBatch is how many devices one request looks up ("id eq ... or id eq ...").
 const tagBatch = 20
 
+// refreshAfter is how many unknown devices one lookup asks about by id (a request per tagBatch);
+// beyond it (a storm on many devices, or the first poll) every device is listed instead, a page
+// of defender.MaxPageSize at a time: the cost follows the number of devices, never the number
+// of alerts.
+const refreshAfter = 2 * tagBatch
+
 // tagCacheSize bounds the tag cache: far more devices than alert on in one cache TTL.
 const tagCacheSize = 20000
 
@@ -87,6 +93,12 @@ func (c *tagCache) tags(ctx context.Context, src Source, budget *mdeBudget, now 
 		}
 	}
 	c.mu.Unlock()
+	if len(missing) > refreshAfter {
+		if err := c.refreshAll(ctx, src, budget, now, out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
 	for len(missing) > 0 {
 		n := min(tagBatch, len(missing))
 		batch := missing[:n]
@@ -140,4 +152,40 @@ func (c *tagCache) shrinkLocked() {
 	for _, id := range ids[:extra] {
 		delete(c.m, id)
 	}
+}
+
+// refreshAll lists every device, caches its tags, and fills out (the devices asked about) from
+// them; a device MDE does not list is cached without tags.
+func (c *tagCache) refreshAll(ctx context.Context, src Source, budget *mdeBudget, now time.Time, out map[string][]string) error {
+	for skip := 0; ; skip += defender.MaxPageSize {
+		var ms []defender.Machine
+		err := budget.call(ctx, func(ctx context.Context) error {
+			var err error
+			ms, err = src.ListMachines(ctx, defender.ListOptions{PageSize: defender.MaxPageSize, Limit: defender.MaxPageSize, Skip: skip})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("alert poller: machine tags: %w", err)
+		}
+		c.mu.Lock()
+		for _, m := range ms {
+			c.m[m.ID] = tagEntry{tags: m.MachineTags, at: now}
+			if _, asked := out[m.ID]; asked {
+				out[m.ID] = m.MachineTags
+			}
+		}
+		c.mu.Unlock()
+		if len(ms) < defender.MaxPageSize {
+			break
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range out {
+		if _, ok := c.m[id]; !ok {
+			c.m[id] = tagEntry{at: now}
+		}
+	}
+	c.shrinkLocked()
+	return nil
 }

@@ -1,9 +1,11 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mdebot/mdebot/bot/render"
@@ -165,7 +167,8 @@ func (d *delivery) postNew(ctx context.Context, c *claimed) {
 }
 
 // postDigest posts many new alerts as one digest: a parent message, then every alert listed in
-// thread replies. Each chunk's alerts are confirmed as soon as their chunk is posted.
+// thread replies, each as full as Slack allows, and the whole list as a CSV in the thread when
+// it runs to more than a few replies. Each reply's alerts are confirmed as soon as it is posted.
 func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	p := d.r.p
 	sorted := slices.Clone(cs)
@@ -174,9 +177,11 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	for i, c := range sorted {
 		alerts[i] = c.it.a
 	}
-	chunks := (len(sorted) + render.DigestChunkSize - 1) / render.DigestChunkSize
 	now := p.opts.Now()
-	head := render.Digest(alerts, chunks, p.opts.PortalURL, now)
+	pages := render.DigestPages(alerts, p.opts.PortalURL, now)
+	uploader, canUpload := p.slack.(fileUploader)
+	csv := canUpload && len(pages) > render.DigestCSVAfter
+	head := render.Digest(alerts, len(pages), csv, p.opts.PortalURL, now)
 	parent, attempted, err := d.post(ctx, outgoing{msg: head, kind: kindDigest, payload: map[string]any{"alerts": len(sorted)},
 		fallback: func(string) render.Message { return render.PlainFallback(head) }})
 	if err != nil {
@@ -185,16 +190,21 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 		}
 		return
 	}
-	for i := 0; i < len(sorted); i += render.DigestChunkSize {
-		part := sorted[i:min(i+render.DigestChunkSize, len(sorted))]
+	if csv {
+		d.attachCSV(ctx, uploader, parent, alerts)
+	}
+	for _, pg := range pages {
+		part := sorted[pg.From : pg.From+pg.N]
 		ids, shows := make([]any, len(part)), make([]any, len(part))
 		for j, c := range part {
 			ids[j], shows[j] = c.it.a.ID, digestHash(c.digest)
 		}
-		listed := alerts[i : i+len(part)]
-		ts, attempted, err := d.post(ctx, outgoing{msg: render.DigestChunk(listed, i, len(sorted), p.opts.PortalURL, now),
-			thread: parent, kind: kindChunk, payload: map[string]any{"alert_ids": ids, "shows": shows},
-			fallback: func(code string) render.Message { return render.DigestChunkFallback(listed, i, len(sorted), code) }})
+		listed := alerts[pg.From : pg.From+pg.N]
+		ts, attempted, err := d.post(ctx, outgoing{msg: pg.Msg, thread: parent, kind: kindChunk,
+			payload: map[string]any{"alert_ids": ids, "shows": shows},
+			fallback: func(code string) render.Message {
+				return render.DigestChunkFallback(listed, pg.From, len(sorted), code)
+			}})
 		d.batching = true
 		for _, c := range part {
 			if err == nil {
@@ -204,5 +214,20 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 		}
 		d.batching = false
 		d.flush(ctx)
+	}
+}
+
+// attachCSV shares the digest's whole list as a CSV in its thread, paced like a post (Slack
+// shows it as a message in the thread). It is a copy of what the replies list: when it fails,
+// the failure is logged and the replies still list every alert.
+func (d *delivery) attachCSV(ctx context.Context, up fileUploader, parent string, alerts []defender.Alert) {
+	data := render.DigestCSV(alerts, d.r.p.opts.PortalURL)
+	_, err := d.send(ctx, func(ctx context.Context) error {
+		_, err := up.UploadFileContext(ctx, slack.UploadFileParameters{Reader: bytes.NewReader(data), FileSize: len(data),
+			Filename: render.DigestCSVName, Title: "Alerts (" + strconv.Itoa(len(alerts)) + ")", Channel: d.ch, ThreadTimestamp: parent})
+		return err
+	})
+	if err != nil {
+		d.r.p.log.Warn("attaching a digest's CSV failed; its replies list every alert", "channel", d.ch, "err", err)
 	}
 }

@@ -23,6 +23,14 @@ type historyReader interface {
 	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
 }
 
+// fileUploader shares a file in a channel or thread (slack.Client's UploadFileContext:
+// files.getUploadURLExternal, the upload, then files.completeUploadExternal; both methods are
+// Tier 4, https://api.slack.com/methods/files.getUploadURLExternal). Optional: a SlackAPI
+// without it gets digests without a CSV.
+type fileUploader interface {
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+}
+
 // SlackAPI is the part of the Slack Web API the alert poller uses (*slack.Client).
 type SlackAPI interface {
 	alertPoster

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +55,48 @@ func TestTagCacheExpiresAndIsBounded(t *testing.T) {
 	}
 	if len(c.m) > 3 {
 		t.Errorf("the cache holds %d devices, more than its size 3", len(c.m))
+	}
+}
+
+// manyMachines lists n devices tagged with their own id, a page at a time, counting requests.
+type manyMachines struct {
+	machineLister
+	n int
+}
+
+func (m *manyMachines) ListMachines(_ context.Context, o defender.ListOptions) ([]defender.Machine, error) {
+	m.calls++
+	var out []defender.Machine
+	for i := o.Skip; i < m.n && len(out) < o.PageSize; i++ {
+		id := fmt.Sprintf("dev%d", i)
+		if o.Filter.String() == "" || strings.Contains(o.Filter.String(), "'"+id+"'") {
+			out = append(out, defender.Machine{ID: id, MachineTags: []string{"tag-" + id}})
+		}
+	}
+	return out, nil
+}
+
+// Routing a storm on many devices costs one request per page of devices, not one per batch of
+// unknown devices; a few unknown devices are still looked up by id.
+func TestTagCacheListsEveryDeviceForManyUnknown(t *testing.T) {
+	t.Parallel()
+	src := &manyMachines{n: 300}
+	c := newTagCache(time.Minute, tagCacheSize)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 300 {
+		ids = append(ids, fmt.Sprintf("dev%d", i))
+	}
+	ids = append(ids, "gone")
+	tags, err := c.tags(t.Context(), src, newMDEBudget(-1), t0, ids)
+	if err != nil || src.calls != 1 {
+		t.Fatalf("301 unknown devices: %v after %d requests; want 1", err, src.calls)
+	}
+	if len(tags) != 301 || tags["dev299"][0] != "tag-dev299" || tags["gone"] != nil {
+		t.Errorf("tags = %d entries, dev299 %v, gone %v", len(tags), tags["dev299"], tags["gone"])
+	}
+	src.calls = 0
+	if _, err := c.tags(t.Context(), src, newMDEBudget(-1), t0.Add(time.Second), ids); err != nil || src.calls != 0 {
+		t.Errorf("the same devices again: %v, %d requests; want none", err, src.calls)
 	}
 }

@@ -11,15 +11,26 @@ import (
 
 // A storm (more new alerts for one channel in one poll than the threshold) is posted as one
 // digest message instead of a flood: counts by severity and the most severe alerts, then every
-// alert listed in thread replies, DigestChunkSize at a time. None is dropped.
+// alert listed in thread replies, one compact line each (severity, linked title, device), as
+// many to a reply as Slack takes. None is dropped. Slack's limits, from its docs: at most 50
+// blocks a message, a section's text at most 3,000 characters (Block Kit reference, section
+// block, https://api.slack.com/reference/block-kit/blocks#section), and messages of more than
+// 40,000 characters are truncated (chat.postMessage, text argument). A page keeps all of its
+// text, blocks and fallback together, within digestPageBudget.
 const (
-	DigestChunkSize = 50
-	digestTop       = 5
+	digestTop = 5
+	// digestPageBudget is the text of one page, all sections together: under 40,000 with room
+	// for the fallback text and markup.
+	digestPageBudget = 38000
+	// digestTitleRoom is kept in a page's first section for its title.
+	digestTitleRoom = 60
+	// DigestCSVAfter is how many pages a digest may run to without a CSV of the whole list.
+	DigestCSVAfter = 3
 )
 
 // Digest renders the parent message of a storm digest of alerts (in any order), whose
-// full list follows in chunks thread replies.
-func Digest(alerts []defender.Alert, chunks int, portal string, now time.Time) Message {
+// full list follows in pages thread replies, and in a CSV file in the thread when csv is set.
+func Digest(alerts []defender.Alert, pages int, csv bool, portal string, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
 	b.header("🚨 " + b.count(len(alerts), "new alert", "new alerts") + " at once")
 	counts := map[defender.Severity]int{}
@@ -42,34 +53,88 @@ func Digest(alerts []defender.Alert, chunks int, portal string, now time.Time) M
 		lines = append(lines, b.alertLine(a, portal))
 	}
 	b.packed("*Most severe*", lines, budgetMessage/2, 2)
-	b.context("Too many to post one by one: every alert is listed in this thread (" +
-		b.count(chunks, "message", "messages") + "). An alert that changes later is posted in the thread with its own buttons.")
+	where := "every alert is listed in this thread (" + b.count(pages, "message", "messages") + ")"
+	if csv {
+		where = "every alert is listed in this thread (" + b.count(pages, "message", "messages") + ", and all of them in the attached CSV)"
+	}
+	b.context("Too many to post one by one: " + where + ". An alert that changes later is posted in the thread with its own buttons.")
 	text := "🚨 " + b.count(len(alerts), "new alert", "new alerts") + " at once; the list is in the thread."
 	out := Message{Text: text, Blocks: b.blocks}
 	fitLimits(&out)
 	return out
 }
 
-// DigestChunk renders one thread reply of a digest: alerts from..from+len(alerts)-1 of
-// total.
-func DigestChunk(alerts []defender.Alert, from, total int, portal string, now time.Time) Message {
+// DigestPage is one thread reply of a digest: alerts From..From+N-1 of the list.
+type DigestPage struct {
+	From, N int
+	Msg     Message
+}
+
+// DigestPages renders the thread replies listing alerts (in the order given, total in all),
+// each as full as Slack's limits allow; every alert is on exactly one page.
+func DigestPages(alerts []defender.Alert, portal string, now time.Time) []DigestPage {
 	b := &msgBuilder{now: now.UTC()}
-	title := "*Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+len(alerts))) + " of " + b.num(int64(total)) + "*"
-	lines := make([]string, 0, len(alerts))
-	for _, a := range alerts {
-		lines = append(lines, b.alertLine(a, portal))
+	lines := make([]string, len(alerts))
+	for i, a := range alerts {
+		lines[i] = b.digestLine(a, portal)
 	}
-	// A line is at most about 600 characters, so 50 fit in the message budget and in 49 blocks.
-	if shown := b.packed(title, lines, budgetMessage+budgetMessage/2, limitBlocks-1); shown < len(lines) {
-		// Never reached with digestChunk lines; listed as ids so that none is ever left out.
-		var ids []string
-		for _, a := range alerts[shown:] {
-			ids = append(ids, a.ID)
+	var pages []DigestPage
+	for from := 0; from < len(lines); {
+		sections, n := packPage(lines[from:])
+		title := "*Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+n)) + " of " + b.num(int64(len(alerts))) + "*"
+		sections[0] = title + "\n" + sections[0]
+		pb := &msgBuilder{now: b.now}
+		for _, s := range sections {
+			pb.section(s)
 		}
-		b.section(commands.Truncate(b.code(strings.Join(ids, " "), limitSection-2), limitSection))
+		msg := Message{Text: "Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+n)) + " of " + b.num(int64(len(alerts))), Blocks: pb.blocks}
+		fitLimits(&msg)
+		pages = append(pages, DigestPage{From: from, N: n, Msg: msg})
+		from += n
 	}
-	text := "Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+len(alerts))) + " of " + b.num(int64(total))
-	out := Message{Text: text, Blocks: b.blocks}
-	fitLimits(&out)
-	return out
+	return pages
+}
+
+// packPage puts as many of lines (at least one) as fit one page into sections: each section
+// within Slack's 3,000 characters (the first keeps room for the title), at most limitBlocks of
+// them, and all of them within digestPageBudget.
+func packPage(lines []string) (sections []string, n int) {
+	var cur strings.Builder
+	curLen, used := digestTitleRoom, digestTitleRoom
+	for _, line := range lines {
+		l := textLen(line)
+		if cur.Len() > 0 && curLen+1+l > limitSection {
+			if len(sections)+1 >= limitBlocks {
+				break
+			}
+			sections = append(sections, cur.String())
+			cur.Reset()
+			curLen = 0
+		}
+		if n > 0 && used+1+l > digestPageBudget {
+			break
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte('\n')
+		}
+		cur.WriteString(line)
+		curLen, used, n = curLen+1+l, used+1+l, n+1
+	}
+	return append(sections, cur.String()), n
+}
+
+// digestLine is an alert's compact line in a digest: severity, the title linking to the portal,
+// and the device. Its length is bounded (the title and the device are cut), so that it always
+// fits a section with the page's title.
+func (b *msgBuilder) digestLine(a defender.Alert, portal string) string {
+	emoji, _ := b.severityStyle(a.Severity)
+	link := b.portalURL(portal, "alerts", a.ID)
+	line := emoji + " " + b.link(link, b.alertTitle(a), 100)
+	if a.ComputerDNSName != "" {
+		line += " · " + b.inline(a.ComputerDNSName, 60)
+	}
+	if link == "" { // no link to carry the id: show it
+		line += " · " + b.code(a.ID, 100)
+	}
+	return commands.Truncate(line, limitSection-digestTitleRoom-1)
 }

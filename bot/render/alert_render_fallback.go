@@ -26,14 +26,16 @@ func AlertFallback(a defender.Alert, portal, code string) Message {
 	return Message{Text: line + "\n" + note}
 }
 
-// DigestChunkFallback renders a digest chunk as plain text lines: every alert keeps its
-// line (severity emoji, id, and as much of its title as fits), so that none is left out.
+// DigestChunkFallback renders a digest page as plain text lines, without blocks: every alert
+// keeps its line (severity emoji, id, and as much of its title as fits), so that none is left
+// out. A page lists hundreds of alerts, so the text may be as long as a page's blocks
+// (digestPageBudget, under the 40,000 characters Slack keeps of a message's text).
 func DigestChunkFallback(alerts []defender.Alert, from, total int, code string) Message {
 	b := &msgBuilder{}
 	var sb strings.Builder
 	sb.WriteString("*Alerts " + strconv.Itoa(from+1) + "–" + strconv.Itoa(from+len(alerts)) + " of " + strconv.Itoa(total) + "*")
 	// Each line gets an equal share of the text; ids are kept whole, titles get what is left.
-	per := (limitText - 300) / max(1, len(alerts))
+	per := (digestPageBudget - 300) / max(1, len(alerts))
 	for _, a := range alerts {
 		emoji, _ := b.severityStyle(a.Severity)
 		line := "\n• " + emoji + " " + b.code(a.ID, 100)
@@ -43,7 +45,7 @@ func DigestChunkFallback(alerts []defender.Alert, from, total int, code string) 
 		sb.WriteString(line)
 	}
 	sb.WriteString("\n_Slack refused the full list (" + b.inline(code, 60) + "); the alert IDs are above._")
-	return Message{Text: commands.Truncate(sb.String(), limitText)}
+	return Message{Text: commands.Truncate(sb.String(), digestPageBudget)}
 }
 
 // fitInline is inline(s) cut so that the escaped text holds at most room characters.

@@ -33,7 +33,7 @@ func TestRenderAlertMessages(t *testing.T) {
 		a.Title = fmt.Sprintf("Generated alert %d", i)
 		storm = append(storm, a)
 	}
-	hostileStorm := make([]defender.Alert, DigestChunkSize)
+	hostileStorm := make([]defender.Alert, 50)
 	for i := range hostileStorm {
 		hostileStorm[i] = fxHostileNotice()
 	}
@@ -51,9 +51,10 @@ func TestRenderAlertMessages(t *testing.T) {
 		{"alert_notice_hostile", AlertNotice(fxHostileNotice(), withButtons, now), []string{ActionAlertIsolate, ActionAlertAssign, ActionAlertResolve, ActionLink}},
 		{"alert_notice_no_actions", AlertNotice(fxAlert(), NoticeOptions{Portal: fxPortal}, now), []string{ActionLink}},
 		{"alert_change", AlertChange(resolved, cs, now), nil},
-		{"alert_digest", Digest(storm, 3, fxPortal, now), nil},
-		{"alert_digest_chunk", DigestChunk(storm[:DigestChunkSize], 0, len(storm), fxPortal, now), nil},
-		{"alert_digest_chunk_hostile", DigestChunk(hostileStorm, 50, 300, fxPortal, now), nil},
+		{"alert_digest", Digest(storm, 3, false, fxPortal, now), nil},
+		{"alert_digest_csv", Digest(storm, 4, true, fxPortal, now), nil},
+		{"alert_digest_chunk", DigestPages(storm, fxPortal, now)[0].Msg, nil},
+		{"alert_digest_chunk_hostile", DigestPages(hostileStorm, fxPortal, now)[0].Msg, nil},
 		{"alert_change_summary", ChangeSummary(412, []ChangeCount{{"Status", "Resolved", 400}, {"Assigned to", fxHostileN(80), 12}}, now), nil},
 		{"alert_mute_set", Response(commands.Response{View: commands.MuteListView{Title: "Alert mute set", Note: "Matching alerts are counted, not posted, for 3h. `unmute m7k2qf` lifts it early.",
 			PortalURL: fxPortal, Mutes: []store.Mute{{ID: "m7k2qf", Kind: store.MuteSHA1, Value: "d1a2b3c4e5f60718293a4b5c6d7e8f9012345678",
@@ -151,7 +152,7 @@ func TestRenderAlertMoved(t *testing.T) {
 // fits the text limit and carries no markup from the data.
 func TestRenderAlertFallbacks(t *testing.T) {
 	t.Parallel()
-	hostile := make([]defender.Alert, DigestChunkSize)
+	hostile := make([]defender.Alert, 50)
 	for i := range hostile {
 		hostile[i] = fxHostileNotice()
 		hostile[i].ID = fmt.Sprintf("da63800000000000%04d_%d", i, 1000000000+i)
@@ -160,15 +161,17 @@ func TestRenderAlertFallbacks(t *testing.T) {
 		name   string
 		msg    Message
 		alerts []defender.Alert
+		limit  int
 	}{
-		{"alert_fallback", AlertFallback(fxHostileNotice(), fxPortal, "msg_too_long"), []defender.Alert{fxHostileNotice()}},
-		{"alert_digest_chunk_fallback", DigestChunkFallback(hostile, 50, 300, "invalid_blocks"), hostile},
+		{"alert_fallback", AlertFallback(fxHostileNotice(), fxPortal, "msg_too_long"), []defender.Alert{fxHostileNotice()}, limitText},
+		// A digest page lists hundreds of alerts: its fallback keeps the page's budget.
+		{"alert_digest_chunk_fallback", DigestChunkFallback(hostile, 50, 300, "invalid_blocks"), hostile, digestPageBudget},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			checkGolden(t, tc.name, tc.msg)
 			checkNoMarkupFromData(t, tc.msg)
-			if n := textLen(tc.msg.Text); n > limitText || len(tc.msg.Blocks)+len(tc.msg.Attachments) > 0 {
+			if n := textLen(tc.msg.Text); n > tc.limit || len(tc.msg.Blocks)+len(tc.msg.Attachments) > 0 {
 				t.Errorf("a fallback has %d characters, %d blocks, %d attachments", n, len(tc.msg.Blocks), len(tc.msg.Attachments))
 			}
 			for _, a := range tc.alerts {
@@ -180,21 +183,36 @@ func TestRenderAlertFallbacks(t *testing.T) {
 	}
 }
 
-// Every alert of a digest chunk is listed, however long its lines.
+// Every alert of a digest is on exactly one page, however long its lines, and every page keeps to
+// Slack's limits.
 func TestDigestChunkListsEveryAlert(t *testing.T) {
 	t.Parallel()
-	hostile := make([]defender.Alert, DigestChunkSize)
+	hostile := make([]defender.Alert, 300)
 	for i := range hostile {
 		hostile[i] = fxHostileNotice()
 		hostile[i].ID = fmt.Sprintf("da%d_x", i)
 	}
-	raw, err := json.Marshal(DigestChunk(hostile, 0, len(hostile), fxPortal, renderNow()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range hostile {
-		if !strings.Contains(string(raw), "`"+a.ID+"`") && !strings.Contains(string(raw), a.ID+" ") && !strings.Contains(string(raw), " "+a.ID) {
-			t.Errorf("alert %s is not listed", a.ID)
+	pages := DigestPages(hostile, fxPortal, renderNow())
+	next := 0
+	for _, pg := range pages {
+		if pg.From != next || pg.N < 1 {
+			t.Fatalf("page at %d of %d alerts; want one at %d", pg.From, pg.N, next)
 		}
+		next += pg.N
+		if n := fitLimits(&pg.Msg); n != 0 {
+			t.Errorf("page at %d needed %d changes to fit Slack's limits", pg.From, n)
+		}
+		raw, err := json.Marshal(pg.Msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range hostile[pg.From : pg.From+pg.N] {
+			if !strings.Contains(string(raw), "/alerts/"+a.ID+"|") {
+				t.Errorf("alert %s is not linked on its page", a.ID)
+			}
+		}
+	}
+	if next != len(hostile) {
+		t.Errorf("pages list %d of %d alerts", next, len(hostile))
 	}
 }

@@ -109,7 +109,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		// slackapi/node-slack-sdk issue #292 show it as "X-OAuth-Scopes: files:read, chat:write:bot").
 		w.Header().Set("X-OAuth-Scopes", strings.Join(f.opts.Scopes, ","))
 	}
-	if f.injectFault(w, method) {
+	if f.injectFault(w, method) || f.enforcePace(w, method, req) {
 		return
 	}
 	out, err := h(req)

@@ -4,13 +4,47 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
-// Limits Slack enforces on messages.
+// Limits Slack enforces on messages: 40,000 characters of text (chat.postMessage), 50 blocks a
+// message, and a section's text of at most 3,000 characters, its fields at most 10 of 2,000
+// (Block Kit reference, section block: https://api.slack.com/reference/block-kit/blocks#section).
 const (
-	maxTextLen       = 40000
-	maxMessageBlocks = 50
+	maxTextLen         = 40000
+	maxMessageBlocks   = 50
+	maxSectionText     = 3000
+	maxSectionFields   = 10
+	maxSectionFieldLen = 2000
 )
+
+// sectionBlock is what the fake checks of a section block.
+type sectionBlock struct {
+	Type string `json:"type"`
+	Text *struct {
+		Text string `json:"text"`
+	} `json:"text"`
+	Fields []struct {
+		Text string `json:"text"`
+	} `json:"fields"`
+}
+
+// sectionFits reports whether a block, when it is a section, keeps to Slack's section limits.
+func sectionFits(raw json.RawMessage) bool {
+	var b sectionBlock
+	if json.Unmarshal(raw, &b) != nil || b.Type != "section" {
+		return true
+	}
+	if b.Text != nil && utf8.RuneCountInString(b.Text.Text) > maxSectionText || len(b.Fields) > maxSectionFields {
+		return false
+	}
+	for _, f := range b.Fields {
+		if utf8.RuneCountInString(f.Text) > maxSectionFieldLen {
+			return false
+		}
+	}
+	return true
+}
 
 // content is the text, blocks and attachments of a chat call.
 type content struct {
@@ -29,6 +63,11 @@ func readContent(req *apiRequest) (content, error) {
 		var list []json.RawMessage
 		if err := json.Unmarshal(c.blocks, &list); err != nil || len(list) > maxMessageBlocks {
 			return c, slackError("invalid_blocks")
+		}
+		for _, b := range list {
+			if !sectionFits(b) {
+				return c, slackError("invalid_blocks")
+			}
 		}
 		if len(list) == 0 {
 			c.blocks = nil

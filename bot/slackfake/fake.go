@@ -45,6 +45,12 @@ type Options struct {
 	TriggerTTL   time.Duration // how long a trigger_id is valid; 3s, negative for never
 	Addr         string        // listen address; "127.0.0.1:0"
 	Logger       *slog.Logger  // diagnostics; discarded when nil
+	// PostsPerSecond > 0 keeps Slack's posting pace: chat.postMessage calls to one channel beyond
+	// it (after bursts of PostBurst, 3 by default) get a 429 with Retry-After (see pace.go).
+	// Zero: no pace, for tests that post faster than Slack would allow.
+	PostsPerSecond float64
+	PostBurst      int
+	Now            func() time.Time // the pace's clock; time.Now
 }
 
 func (o *Options) setDefaults() {
@@ -72,6 +78,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.Scopes == nil {
 		o.Scopes = DefaultScopes()
+	}
+	if o.PostBurst <= 0 {
+		o.PostBurst = 3
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 }
 
@@ -111,6 +123,7 @@ type Fake struct {
 	users   map[string]User
 	groups  map[string][]string
 	chans   map[string]Channel
+	buckets map[string]*bucket // channel -> posting allowance, when the pace is kept
 }
 
 // Start listens on opts.Addr and serves the fake until Close.
@@ -139,6 +152,7 @@ func Start(opts Options) (*Fake, error) {
 		users:   map[string]User{},
 		groups:  map[string][]string{},
 		chans:   map[string]Channel{},
+		buckets: map[string]*bucket{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", f.serveAPI)

@@ -111,6 +111,7 @@ type records struct {
 	posts       []ResponsePost
 	acks        []Ack
 	calls       map[string]int
+	paced       int // chat.postMessage calls refused for their channel's pace
 	connections int
 	mentions    []string
 }
