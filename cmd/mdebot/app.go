@@ -107,7 +107,8 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	a.newAlerts()
-	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString()})))
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString(),
+		Lanes: func() []commands.LaneStat { return a.bot.LaneStats() }})))
 	if err != nil {
 		return nil, err
 	}
