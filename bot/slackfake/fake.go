@@ -32,17 +32,18 @@ var ErrClosed = errors.New("slackfake: closed")
 
 // Options configure a Fake. Zero fields take the defaults shown.
 type Options struct {
-	BotToken     string        // accepted bot token; "xoxb-slackfake"
-	AppToken     string        // accepted app-level token; "xapp-slackfake"
-	TeamID       string        // workspace ID; "T0FAKE"
-	TeamDomain   string        // workspace domain; "fake"
-	AppID        string        // app ID in payloads; "A0FAKE"
-	BotUserID    string        // the bot's user ID (auth.test, messages); "U0BOT"
-	BotID        string        // the bot's bot ID; "B0BOT"
-	PingInterval time.Duration // WebSocket PING period; 1s, well inside slack-go's 30 s watchdog
-	TriggerTTL   time.Duration // how long a trigger_id is valid; 3s, negative for never
-	Addr         string        // listen address; "127.0.0.1:0"
-	Logger       *slog.Logger  // diagnostics; discarded when nil
+	BotToken     string           // accepted bot token; "xoxb-slackfake"
+	AppToken     string           // accepted app-level token; "xapp-slackfake"
+	TeamID       string           // workspace ID; "T0FAKE"
+	TeamDomain   string           // workspace domain; "fake"
+	AppID        string           // app ID in payloads; "A0FAKE"
+	BotUserID    string           // the bot's user ID (auth.test, messages); "U0BOT"
+	BotID        string           // the bot's bot ID; "B0BOT"
+	PingInterval time.Duration    // WebSocket PING period; 1s, well inside slack-go's 30 s watchdog
+	TriggerTTL   time.Duration    // how long a trigger_id is valid; 3s, negative for never
+	Now          func() time.Time // the clock of trigger_id expiry; time.Now
+	Addr         string           // listen address; "127.0.0.1:0"
+	Logger       *slog.Logger     // diagnostics; discarded when nil
 }
 
 func (o *Options) setDefaults() {
@@ -64,6 +65,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.TriggerTTL == 0 {
 		o.TriggerTTL = 3 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -41,7 +41,7 @@ type fakeAPI struct {
 	mu         sync.Mutex
 	ephemerals []string
 	uploads    []slack.UploadFileParameters
-	opened     []string // trigger/callback of every modal opened
+	opened     []string    // trigger/callback of every modal opened
 	posted     chan string // every ephemeral, as channel/user
 }
 

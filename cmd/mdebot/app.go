@@ -65,6 +65,8 @@ type seams struct {
 	slackTimeout time.Duration
 	// approvals are the approval workflow's seams: its clock, its sweeper, a shared Redis.
 	approvals approvalSeams
+	// socket replaces the runtime's options (a load test lifts the per-user limits).
+	socket socket.Options
 }
 
 // newApp builds everything.
@@ -113,7 +115,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{})
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, sm.socket)
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {

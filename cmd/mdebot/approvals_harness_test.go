@@ -12,6 +12,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/defender/defendertest"
 	"github.com/mdebot/mdebot/store/storetest"
@@ -56,6 +57,7 @@ type apOptions struct {
 	redis     redis.UniversalClient                       // shared Redis; the embedded test server when nil
 	prefix    string                                      // its key prefix (a real Redis is shared by tests)
 	transport func(policy.Transporter) policy.Transporter // wraps the MDE transport
+	socket    socket.Options                              // the runtime's options
 }
 
 func startApprovals(t testing.TB, o apOptions) *apStack {
@@ -87,7 +89,7 @@ func startApprovals(t testing.TB, o apOptions) *apStack {
 	}
 	for range max(o.replicas, 1) {
 		a, err := newApp(t.Context(), cfg, newLogger(cfg, s.logs), seams{transport: transport, limits: defender.Unlimited(),
-			approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: o.redis}})
+			approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: o.redis}, socket: o.socket})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/defender/defendertest"
 	"github.com/mdebot/mdebot/defender/mdefake"
@@ -75,6 +76,12 @@ func baseEnv(sf *slackfake.Fake, env *defendertest.Env, httpAddr string) map[str
 // startStack runs `mdebot run` through run() and waits until it is ready.
 func startStack(t testing.TB, extra map[string]string) *stack {
 	t.Helper()
+	return startStackWith(t, extra, socket.Options{})
+}
+
+// startStackWith is startStack with the runtime's options.
+func startStackWith(t testing.TB, extra map[string]string, sock socket.Options) *stack {
+	t.Helper()
 	env := defendertest.New(t, defendertest.Options{Seed: true})
 	sf := slackfake.New(t, slackfake.Options{})
 	s := &stack{slack: sf, mde: env, httpAddr: freeAddr(t), logs: newSyncBuffer()}
@@ -85,7 +92,7 @@ func startStack(t testing.TB, extra map[string]string) *stack {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- runBot(ctx, envconfig.MapLookuper(vars), s.logs, seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited()})
+		done <- runBot(ctx, envconfig.MapLookuper(vars), s.logs, seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited(), socket: sock})
 	}()
 	t.Cleanup(func() {
 		cancel()
