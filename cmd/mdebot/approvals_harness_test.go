@@ -136,8 +136,8 @@ func (s *apStack) askPost(t testing.TB, user, text string) slackfake.ResponsePos
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap := s.wait(t, "a reply to "+text, func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
-	return snap.ResponseURLPosts(env.ID)[0]
+	snap := s.wait(t, "a reply to "+text, func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
+	return answers(snap, env.ID)[0]
 }
 
 var requestID = regexp.MustCompile(`req-[a-z2-7]{8}`)
@@ -179,8 +179,8 @@ func (s *apStack) click(t testing.TB, user string, c card, action, value string)
 // answer waits for the private answer to a click and returns its text.
 func (s *apStack) answer(t testing.TB, env slackfake.Envelope) string {
 	t.Helper()
-	snap := s.wait(t, "the answer to a click", func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
-	return snap.ResponseURLPosts(env.ID)[0].Text
+	snap := s.wait(t, "the answer to a click", func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
+	return answers(snap, env.ID)[0].Text
 }
 
 // cardText is the card's current blocks, as JSON text.

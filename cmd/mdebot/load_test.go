@@ -54,13 +54,13 @@ func TestAcksDoNotWaitForSlowMDE(t *testing.T) {
 	snap := s.slack.Snapshot()
 	answered := 0
 	for _, id := range ids {
-		answered += len(snap.ResponseURLPosts(id))
+		answered += len(answers(snap, id))
 	}
 	if answered != 0 {
 		t.Errorf("%d commands were answered before all 200 were acknowledged; MDE was still busy", answered)
 	}
 	for _, id := range ids {
-		if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(id)) > 0 }); err != nil {
+		if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, id)) > 0 }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,11 +83,11 @@ func TestMoreButtonEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
+	snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := string(snap.ResponseURLPosts(env.ID)[0].Body)
+	second := string(answers(snap, env.ID)[0].Body)
 	if strings.Contains(second, `"action_id":"mde_more"`) {
 		t.Errorf("the last page still has a more button")
 	}
@@ -128,7 +128,7 @@ func BenchmarkSlashCommands(b *testing.B) {
 					continue // the answers take 2 s each; this run measures acks only
 				}
 				for _, id := range ids {
-					if _, err := s.slack.WaitFor(b.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(id)) > 0 }); err != nil {
+					if _, err := s.slack.WaitFor(b.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, id)) > 0 }); err != nil {
 						b.Fatal(err)
 					}
 				}

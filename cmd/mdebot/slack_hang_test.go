@@ -61,7 +61,7 @@ func TestHungSlackCallsDoNotStarveWorkers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	if _, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 }); err != nil {
+	if _, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 }); err != nil {
 		t.Errorf("`help` got no answer within 5 s: 16 Slack calls that never return hold every worker")
 	}
 }
