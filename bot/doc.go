@@ -2,7 +2,7 @@
 // that keeps it true (layers_test.go): one package per job, and every import pointing down the
 // list, never up and never sideways.
 //
-//	socket      the socket-mode runtime: event loop, acks, workers, events -> commands.Request, replies, health
+//	socket      the socket-mode runtime: event loop, acks, lanes of workers, per-user limits, modals, progress, replies, health
 //	alerts      the alert notifier: poll, claim, post, update, digest, reconcile, status, alert buttons
 //	approvals   the approval UI: cards, clicks, modals, sweeper, audit mirror, user directory
 //	interact    the contract between socket and the features: handler types, who an answer goes to, the responder

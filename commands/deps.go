@@ -48,6 +48,8 @@ type Deps struct {
 	Approvals *Approvals
 	// Probes are the checks the status command runs.
 	Probes []Probe
+	// Lanes reports the bot's worker lanes for status; nil shows none.
+	Lanes func() []LaneStat
 	// Version is the bot's version, for status.
 	Version string
 	// Now is the clock.

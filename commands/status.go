@@ -39,6 +39,9 @@ func statusVerb(d Deps) *Verb {
 		}
 		wg.Wait()
 		view := StatusView{Checks: checks, Version: d.Version}
+		if d.Lanes != nil {
+			view.Lanes = d.Lanes()
+		}
 		if d.MDE != nil {
 			view.Limiter = d.MDE.Limiter().Stats()
 			view.Checks = append(view.Checks, budgetChecks("MDE", view.Limiter)...)

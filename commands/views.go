@@ -148,7 +148,17 @@ type StatusCheck struct {
 type StatusView struct {
 	Checks  []StatusCheck
 	Limiter defender.LimiterStats
+	// Lanes are the bot's worker lanes, as they were when status ran.
+	Lanes   []LaneStat
 	Version string
+}
+
+// LaneStat is one worker lane of the bot: how many requests wait (of how many it may hold) and
+// how many of its workers are busy.
+type LaneStat struct {
+	Name           string
+	Waiting, Queue int
+	Busy, Workers  int
 }
 
 // AuditEntry is one line of the audit trail.

@@ -3,7 +3,6 @@ package alerts
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 
 	"github.com/mdebot/mdebot/bot/interact"
@@ -23,27 +22,20 @@ type isolateMeta struct {
 	Channel   string `json:"c"`
 }
 
-// modalOpener opens a modal (views.open).
-type modalOpener interface {
-	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
-}
-
 // HandleIsolate wires the "Isolate device" button of alert messages into the approval flow:
 // the click asks for a reason in a modal, and the submission runs `isolate <device> <reason>` as
 // the person who submitted it, so the request meets the same role check, policy and approval
 // card as the slash command. Nothing runs without an approval the policy asks for.
-func HandleIsolate(h interact.Host, api modalOpener, log *slog.Logger) {
-	h.HandleButton(render.ActionAlertIsolate, func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction) {
+func HandleIsolate(h interact.Host) {
+	// The runtime opens the modal at once: a trigger_id lasts 3 seconds.
+	h.HandleModal(render.ActionAlertIsolate, func(cb slack.InteractionCallback, a slack.BlockAction) (interact.Modal, bool) {
 		machine, alert, ok := strings.Cut(a.Value, "|")
 		if !ok || !defender.IsMachineID(machine) || alert == "" {
-			return // not a value this bot made
+			return interact.Modal{}, false // not a value this bot made
 		}
 		meta, _ := json.Marshal(isolateMeta{MachineID: machine, AlertID: alert, Channel: interact.ChannelOf(cb)})
-		if _, err := api.OpenViewContext(ctx, cb.TriggerID, isolateModal(string(meta))); err != nil {
-			log.Warn("isolate reason modal not opened", "alert", alert, "err", err)
-			h.Respond(ctx, interact.ReplyTo(cb),
-				render.Mrkdwn("The reason form could not be opened. Use `/mde isolate "+machine+" <reason>` instead."), false)
-		}
+		return interact.Modal{View: isolateModal(string(meta)),
+			IfNotOpened: "The reason form could not be opened. Use `/mde isolate " + machine + " <reason>` instead."}, true
 	})
 	h.HandleView(viewIsolateReason, interact.ViewHandler{
 		ErrorBlock: "reason",

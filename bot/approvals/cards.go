@@ -23,7 +23,6 @@ type cardAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
-	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 }
 
@@ -70,8 +69,8 @@ func New(h host, api cardAPI, flow *commands.Approvals, opts Options) *Cards {
 	a := &Cards{host: h, api: api, flow: flow, channel: opts.Channel, now: opts.Now, log: opts.Log.With("component", "approvals")}
 	h.HandleApproval(a.requested)
 	h.HandleButton(render.ActionApprove, a.onApprove)
-	h.HandleButton(render.ActionDeny, a.onDeny)
-	h.HandleButton(render.ActionCancel, a.onCancel)
+	h.HandleModal(render.ActionDeny, denyModal)
+	h.HandleModal(render.ActionCancel, cancelModal)
 	h.HandleView(viewDeny, interact.ViewHandler{Validate: validateDeny, Run: a.onDenySubmit, ErrorBlock: blockReason})
 	h.HandleView(viewCancel, interact.ViewHandler{Validate: validateCancel, Run: a.onCancelSubmit, ErrorBlock: blockReason})
 	return a

@@ -63,35 +63,36 @@ func (a *Cards) onApprove(ctx context.Context, cb slack.InteractionCallback, act
 	}
 }
 
-// onDeny opens the modal that asks for the reason, at once: the trigger_id lasts 3 seconds.
-func (a *Cards) onDeny(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
-	a.openReason(ctx, cb, act, viewDeny, "Deny request", "Deny", "Why is it denied? The requester sees this.", false)
+// denyModal is the modal a click on Deny opens: it asks for the reason. The runtime opens it at
+// once (the trigger_id lasts 3 seconds); nothing is decided until it is submitted.
+func denyModal(cb slack.InteractionCallback, act slack.BlockAction) (interact.Modal, bool) {
+	return reasonModal(cb, act, viewDeny, "Deny request", "Deny", "Why is it denied? The requester sees this.", false), true
 }
 
-// onCancel opens the modal that asks why the Defender action should be cancelled (optional).
-func (a *Cards) onCancel(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
-	a.openReason(ctx, cb, act, viewCancel, "Cancel action", "Cancel action", "Why cancel it? (optional)", true)
+// cancelModal is the modal a click on Cancel opens: why the Defender action should be cancelled
+// (optional).
+func cancelModal(cb slack.InteractionCallback, act slack.BlockAction) (interact.Modal, bool) {
+	return reasonModal(cb, act, viewCancel, "Cancel action", "Cancel action", "Why cancel it? (optional)", true), true
 }
 
-func (a *Cards) openReason(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction, callback, title, submit, label string, optional bool) {
+func reasonModal(cb slack.InteractionCallback, act slack.BlockAction, callback, title, submit, label string, optional bool) interact.Modal {
 	card := cardOf(cb)
 	meta, _ := json.Marshal(modalMeta{ID: act.Value, Channel: card.Channel, TS: card.TS})
 	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "reason", false, false), actionReason)
 	input.Multiline, input.MaxLength = true, maxReasonLen
 	block := slack.NewInputBlock(blockReason, slack.NewTextBlockObject(slack.PlainTextType, label, false, false), nil, input)
 	block.Optional = optional
-	view := slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		CallbackID:      callback,
-		Title:           slack.NewTextBlockObject(slack.PlainTextType, title, false, false),
-		Submit:          slack.NewTextBlockObject(slack.PlainTextType, submit, false, false),
-		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Back", false, false),
-		PrivateMetadata: string(meta),
-		Blocks:          slack.Blocks{BlockSet: []slack.Block{block}},
-	}
-	if _, err := a.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
-		a.log.Warn("modal not opened", "callback", callback, "err", err)
-		a.answer(ctx, cb, "The form could not be opened (Slack gives a button 3 seconds to open one). Click the button again.")
+	return interact.Modal{
+		View: slack.ModalViewRequest{
+			Type:            slack.VTModal,
+			CallbackID:      callback,
+			Title:           slack.NewTextBlockObject(slack.PlainTextType, title, false, false),
+			Submit:          slack.NewTextBlockObject(slack.PlainTextType, submit, false, false),
+			Close:           slack.NewTextBlockObject(slack.PlainTextType, "Back", false, false),
+			PrivateMetadata: string(meta),
+			Blocks:          slack.Blocks{BlockSet: []slack.Block{block}},
+		},
+		IfNotOpened: "The form could not be opened (Slack gives a button 3 seconds to open one). Click the button again.",
 	}
 }
 

@@ -16,6 +16,20 @@ import (
 // person who clicked (cb.User.ID), and must check that person's rights itself.
 type ButtonHandler func(ctx context.Context, cb slack.InteractionCallback, a slack.BlockAction)
 
+// ModalButton builds the modal a click opens. It runs in the event path, before any worker, so
+// it must do no I/O: the runtime itself calls views.open with the click's trigger_id at once,
+// because Slack honours a trigger_id once and for 3 seconds only (see bot/socket/modal.go). ok
+// false means the click names nothing this bot made, and nothing opens. The work after the
+// submission goes to the ViewHandler registered for the modal's callback id, on a worker.
+type ModalButton func(cb slack.InteractionCallback, a slack.BlockAction) (m Modal, ok bool)
+
+// Modal is what a click opens.
+type Modal struct {
+	View slack.ModalViewRequest
+	// IfNotOpened tells the clicker (mrkdwn) what to do when Slack did not open the modal.
+	IfNotOpened string
+}
+
 // ViewHandler handles the submission of a modal with a given callback id.
 type ViewHandler struct {
 	// Validate runs in the event loop, so it must do no I/O; the errors it returns (block id ->
@@ -35,6 +49,8 @@ type ApprovalHandler func(ctx context.Context, to Reply, resp commands.Response)
 // their handlers (before it runs), and how they answer people and run commands for them.
 type Host interface {
 	HandleButton(actionID string, h ButtonHandler)
+	// HandleModal registers a button that opens a modal; the runtime opens it at once.
+	HandleModal(actionID string, h ModalButton)
 	HandleView(callbackID string, h ViewHandler)
 	// Respond answers to (see Responder).
 	Respond(ctx context.Context, to Reply, msg render.Message, inChannel bool)
@@ -51,6 +67,10 @@ type Reply struct {
 	UserID, ChannelID string
 	// ResponseURL is the interaction's response_url; empty for a modal submission.
 	ResponseURL string
+	// Replace makes the answer replace the message the response_url last posted (a "working on
+	// it" note of a slash command) instead of adding one. Never set it for a click, whose
+	// response_url would replace the message the button is on.
+	Replace bool
 }
 
 // ReplyTo answers the person who clicked in cb, through the click's response_url.

@@ -30,7 +30,15 @@ func (r Responder) Respond(ctx context.Context, to Reply, msg render.Message, in
 		rt = slack.ResponseTypeInChannel
 	}
 	if to.ResponseURL != "" {
-		wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: rt, Attachments: msg.Attachments}
+		replace := to.Replace
+		if replace && inChannel {
+			// An ephemeral note cannot become a message the channel sees: delete it, then post.
+			replace = false
+			if err := slack.PostWebhookCustomHTTPContext(ctx, to.ResponseURL, r.HTTP, &slack.WebhookMessage{DeleteOriginal: true}); err != nil {
+				r.Log.Warn("progress note not deleted", "ref", to.Ref, "err", redactURLError(err, to.ResponseURL))
+			}
+		}
+		wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: rt, Attachments: msg.Attachments, ReplaceOriginal: replace}
 		if len(msg.Blocks) > 0 {
 			wm.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
 		}

@@ -46,6 +46,15 @@ func (b *msgBuilder) status(v commands.StatusView) string {
 		field{"Throttled (429)", b.num(l.Throttled)},
 		field{"Paused", paused},
 	)
+	if len(v.Lanes) > 0 {
+		b.section("*Workers*")
+		fs := make([]field, 0, len(v.Lanes))
+		for _, ln := range v.Lanes {
+			fs = append(fs, field{b.inline(ln.Name, 50), b.num(int64(ln.Busy)) + " of " + b.num(int64(ln.Workers)) + " busy, " +
+				b.num(int64(ln.Waiting)) + " of " + b.num(int64(ln.Queue)) + " waiting"})
+		}
+		b.fields(fs...)
+	}
 	if v.Version != "" {
 		b.context("mdebot " + b.inline(v.Version, 100))
 	}

@@ -169,11 +169,14 @@ type trigger struct {
 func (f *Fake) newTriggerLocked(user, viewID string) string {
 	f.seq++
 	id := fmt.Sprintf("%d.%d.%s", 1000000+f.seq, 4242, newEnvelopeID()[:16])
-	f.trigs[id] = &trigger{user: user, viewID: viewID, issued: time.Now()}
+	f.trigs[id] = &trigger{user: user, viewID: viewID, issued: f.opts.Now()}
 	return id
 }
 
-// takeTriggerLocked spends a trigger_id the way Slack does; f.mu must be held.
+// takeTriggerLocked spends a trigger_id the way Slack does: once, and within 3 seconds of the
+// interaction (views.open, api.slack.com/methods/views.open: exchanged_trigger_id,
+// expired_trigger_id; Slack's dialog.open reference: "presented after the 3 second limit");
+// f.mu must be held.
 func (f *Fake) takeTriggerLocked(id string) (*trigger, error) {
 	t := f.trigs[id]
 	switch {
@@ -181,7 +184,7 @@ func (f *Fake) takeTriggerLocked(id string) (*trigger, error) {
 		return nil, slackError("invalid_trigger_id")
 	case t.used:
 		return nil, slackError("exchanged_trigger_id")
-	case f.opts.TriggerTTL > 0 && time.Since(t.issued) > f.opts.TriggerTTL:
+	case f.opts.TriggerTTL > 0 && f.opts.Now().Sub(t.issued) > f.opts.TriggerTTL:
 		return nil, slackError("expired_trigger_id")
 	}
 	t.used = true

@@ -50,7 +50,7 @@ type Options struct {
 	// Zero: no pace, for tests that post faster than Slack would allow.
 	PostsPerSecond float64
 	PostBurst      int
-	Now            func() time.Time // the pace's clock; time.Now
+	Now            func() time.Time // the fake's clock: trigger_id expiry and the posting pace; time.Now
 }
 
 func (o *Options) setDefaults() {
@@ -73,6 +73,9 @@ func (o *Options) setDefaults() {
 	if o.TriggerTTL == 0 {
 		o.TriggerTTL = 3 * time.Second
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -81,9 +84,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.PostBurst <= 0 {
 		o.PostBurst = 3
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 }
 

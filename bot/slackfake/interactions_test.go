@@ -1,7 +1,9 @@
 package slackfake_test
 
 import (
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
@@ -140,5 +142,68 @@ func TestModalOpenUpdateAndSubmit(t *testing.T) {
 	}
 	if pushed.PreviousViewID != opened.ID || pushed.RootViewID != opened.ID {
 		t.Errorf("pushed view = prev %q root %q, want %s", pushed.PreviousViewID, pushed.RootViewID, opened.ID)
+	}
+}
+
+// A trigger_id is good for 3 seconds of the fake's clock and for one modal: later, views.open
+// answers expired_trigger_id, as Slack does. A lax fake opens the modal.
+func TestTriggerExpiresAfterThreeSeconds(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	f, c := connected(t, slackfake.Options{Now: clock})
+	ctx := waitCtx(t)
+	modal := slack.ModalViewRequest{Type: slack.VTModal, Title: slack.NewTextBlockObject(slack.PlainTextType, "Deny", false, false),
+		CallbackID: "deny", Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "x", false, false), nil, nil)}}}
+	click := func() string {
+		env, err := f.BlockAction(ctx, slackfake.BlockAction{UserID: "U1", ChannelID: "C1", MessageTS: "1.0", ActionID: "deny", Value: "r1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ack(t, f, c.next(t), nil)
+		return env.TriggerID
+	}
+	late := click()
+	advance(3*time.Second + time.Millisecond)
+	if _, err := c.api.OpenViewContext(ctx, late, modal); err == nil || err.Error() != "expired_trigger_id" {
+		t.Errorf("views.open 3.001 s after the click = %v, want expired_trigger_id", err)
+	}
+	inTime := click()
+	advance(2900 * time.Millisecond)
+	if _, err := c.api.OpenViewContext(ctx, inTime, modal); err != nil {
+		t.Errorf("views.open 2.9 s after the click = %v", err)
+	}
+	if _, err := c.api.OpenViewContext(ctx, inTime, modal); err == nil || err.Error() != "exchanged_trigger_id" {
+		t.Errorf("views.open twice = %v, want exchanged_trigger_id", err)
+	}
+}
+
+// Through a slash command's response_url, replace_original replaces the ephemeral message the
+// command produced, and delete_original deletes it; nothing else is touched.
+func TestSlashResponseReplacesItsOwnMessage(t *testing.T) {
+	t.Parallel()
+	f, c := connected(t, slackfake.Options{})
+	ctx := waitCtx(t)
+	slash, err := f.SlashCommand(ctx, slackfake.SlashCommand{UserID: "U1", ChannelID: "C1", Text: "hunt x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ack(t, f, c.next(t), nil)
+	for _, m := range []*slack.WebhookMessage{{Text: "working on it"}, {Text: "the answer", ReplaceOriginal: true}} {
+		if err := slack.PostWebhookContext(ctx, slash.ResponseURL, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eph := f.Ephemerals()
+	if len(eph) != 1 || eph[0].Text != "the answer" || eph[0].Replaced != 1 || eph[0].Deleted {
+		t.Fatalf("ephemerals after a replace = %+v", eph)
+	}
+	if err := slack.PostWebhookContext(ctx, slash.ResponseURL, &slack.WebhookMessage{DeleteOriginal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if eph := f.Ephemerals(); len(eph) != 1 || !eph[0].Deleted {
+		t.Fatalf("ephemerals after a delete = %+v", eph)
 	}
 }

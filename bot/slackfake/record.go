@@ -46,6 +46,8 @@ type Ephemeral struct {
 	Text     string
 	Blocks   json.RawMessage
 	Via      string // "chat.postEphemeral" or "response_url"
+	Replaced int    // how many times a later post through the same response_url replaced it
+	Deleted  bool   // a later post through the same response_url deleted it
 }
 
 // View is a modal opened by views.open or views.push, with its updates.

@@ -15,6 +15,10 @@ const responseURLUses = 5
 type responseURL struct {
 	channel, ts, threadTS, user string
 	uses                        int
+	// eph is 1 + the index of the last ephemeral message this URL posted, 0 for none: for a
+	// slash command (no ts), replace_original and delete_original act on it, the message the
+	// command produced.
+	eph int
 }
 
 // newResponseURLLocked makes the response_url for an envelope; f.mu must be held.
@@ -36,7 +40,8 @@ type responseBody struct {
 
 // serveResponseURL records a response_url post and applies it: delete or
 // replace the original message, post in the channel, or (the default) show
-// an ephemeral message to the user. A URL takes at most five posts.
+// an ephemeral message to the user. A URL takes at most five posts. The
+// original of a slash command is the ephemeral message its URL last posted.
 func (f *Fake) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
@@ -77,6 +82,8 @@ func (f *Fake) applyResponseLocked(ru *responseURL, b responseBody) {
 		orig = nil
 	}
 	switch {
+	case b.DeleteOriginal && orig == nil && ru.ts == "" && ru.eph > 0:
+		f.rec.ephemerals[ru.eph-1].Deleted = true
 	case b.DeleteOriginal:
 		if orig != nil {
 			orig.Deleted = true
@@ -85,6 +92,10 @@ func (f *Fake) applyResponseLocked(ru *responseURL, b responseBody) {
 	case b.ReplaceOriginal && orig != nil:
 		orig.Text, orig.Blocks, orig.Attachments = b.Text, b.Blocks, b.Attachments
 		f.reviseMessageLocked(orig, "response_url", false)
+	case b.ReplaceOriginal && ru.ts == "" && ru.eph > 0:
+		e := &f.rec.ephemerals[ru.eph-1]
+		e.Text, e.Blocks, e.Replaced = b.Text, b.Blocks, e.Replaced+1
+		f.scanMentionsLocked(false, b.Text, b.Blocks, b.Attachments)
 	case b.ResponseType == "in_channel":
 		m := &Message{Channel: ru.channel, TS: f.nextTSLocked(), ThreadTS: b.ThreadTS, Text: b.Text, Blocks: b.Blocks, Attachments: b.Attachments}
 		f.addMessageLocked(m, "response_url", false)
@@ -92,6 +103,7 @@ func (f *Fake) applyResponseLocked(ru *responseURL, b responseBody) {
 		f.rec.ephemerals = append(f.rec.ephemerals, Ephemeral{
 			Channel: ru.channel, User: ru.user, ThreadTS: b.ThreadTS, Text: b.Text, Blocks: b.Blocks, Via: "response_url",
 		})
+		ru.eph = len(f.rec.ephemerals)
 		f.scanMentionsLocked(false, b.Text, b.Blocks, b.Attachments)
 	}
 }

@@ -1,7 +1,9 @@
 // Package socket is the socket-mode runtime: the event loop that acknowledges every envelope
-// first and hands the work to a bounded pool of workers, turning slash commands and clicks into
-// commands requests, running the button, modal and approval handlers the features register
-// (bot/interact), the replies, and the connection's health and readiness. It holds no chat-ops
+// first and hands the work to lanes of bounded workers (clicks, look-ups, hunts) under per-user
+// limits, turning slash commands and clicks into commands requests; it opens at once the modals
+// a click asks for, runs the button, modal and approval handlers the features register
+// (bot/interact), shows progress on slow work, answers, and tracks the connection's health and
+// readiness. It holds no chat-ops
 // logic (commands decides) and must not import a feature package (bot/alerts, bot/approvals):
 // they plug in through the handlers they register, wired in cmd/mdebot.
 package socket
@@ -14,7 +16,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mdebot/mdebot/bot/interact"
@@ -33,17 +34,26 @@ type slackAPI interface {
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
 // Options tune the bot. Zero values take the defaults.
 type Options struct {
-	// Workers run commands concurrently; default 16.
-	Workers int
-	// Queue is how many requests may wait for a worker; default 512. When it is full the user
-	// is told the bot is busy, and the event loop still does not block.
-	Queue int
+	// Interactive, Lookups and Slow size the lanes (see Lane); each has its own workers, queue
+	// and per-user limit, so that a click never waits behind a look-up or a hunt. Defaults:
+	// interactive 8 workers, 256 waiting, 5 per user; look-ups 16, 512, 3; slow 4, 32, 2.
+	Interactive, Lookups, Slow LaneOptions
+	// UserRate is how many requests one person may start in a minute; default 30, negative for
+	// no limit. Beyond it they are told the limit and nothing runs.
+	UserRate int
 	// AckTimeout bounds one ack; default 1 s (Slack allows 3 s from delivery).
 	AckTimeout time.Duration
+	// ModalDeadline bounds views.open for a click that opens a modal, from the moment the click
+	// is read; default DefaultModalDeadline (Slack's trigger_id lasts 3 s).
+	ModalDeadline time.Duration
+	// ProgressAfter is how long a request may run before it shows a "working on it" note;
+	// default DefaultProgressAfter.
+	ProgressAfter time.Duration
 	// DrainTimeout is how long shutdown waits for work in flight; default 25 s.
 	DrainTimeout time.Duration
 	// JobTimeout bounds one request, from the worker picking it up to the reply; default 5 min
@@ -64,13 +74,13 @@ type Bot struct {
 	router  *commands.Router
 	health  *Health
 	opts    Options
-	jobs    chan job
-	replies chan struct{} // bounds the goroutines that tell users the bot is busy
+	lanes   [numLanes]*lane
+	limits  *userLimits
+	replies chan struct{} // bounds the goroutines that tell users why nothing ran
+	opening chan struct{} // bounds the views.open calls in flight
 	buttons map[string]interact.ButtonHandler
+	modals  map[string]interact.ModalButton
 	views   map[string]interact.ViewHandler
-	// active counts busy workers; lastStart is when a worker last picked up a job (UnixNano).
-	active    atomic.Int32
-	lastStart atomic.Int64
 	// onApproval answers the responses that ask for an approval (HandleApproval sets it).
 	onApproval interact.ApprovalHandler
 	responder  interact.Responder
@@ -78,14 +88,17 @@ type Bot struct {
 
 // New returns a bot reading events from a socketmode.Client's Events channel.
 func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackAPI, router *commands.Router, health *Health, opts Options) *Bot {
-	if opts.Workers <= 0 {
-		opts.Workers = 16
-	}
-	if opts.Queue <= 0 {
-		opts.Queue = 512
+	if opts.UserRate == 0 {
+		opts.UserRate = 30
 	}
 	if opts.AckTimeout <= 0 {
 		opts.AckTimeout = time.Second
+	}
+	if opts.ModalDeadline <= 0 || opts.ModalDeadline >= 3*time.Second {
+		opts.ModalDeadline = DefaultModalDeadline
+	}
+	if opts.ProgressAfter <= 0 {
+		opts.ProgressAfter = DefaultProgressAfter
 	}
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 25 * time.Second
@@ -103,7 +116,7 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 		health = NewHealth(opts.Now)
 	}
 	log = log.With("component", "bot")
-	return &Bot{
+	b := &Bot{
 		log:       log,
 		events:    events,
 		ack:       ack,
@@ -111,12 +124,19 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 		router:    router,
 		health:    health,
 		opts:      opts,
-		jobs:      make(chan job, opts.Queue),
-		replies:   make(chan struct{}, 16),
+		replies:   make(chan struct{}, 64),
+		opening:   make(chan struct{}, maxOpening),
 		buttons:   map[string]interact.ButtonHandler{},
+		modals:    map[string]interact.ModalButton{},
 		views:     map[string]interact.ViewHandler{},
 		responder: interact.Responder{HTTP: opts.HTTPClient, API: api, Log: log},
 	}
+	for l, o := range [numLanes]LaneOptions{Interactive: opts.Interactive, Lookups: opts.Lookups, Slow: opts.Slow} {
+		o = o.withDefaults(Lane(l))
+		b.lanes[l] = &lane{name: Lane(l), opts: o, jobs: make(chan job, o.Queue)}
+	}
+	b.limits = newUserLimits(opts.Now, opts.UserRate, b.lanes)
+	return b
 }
 
 // Run reads events until ctx ends or the events channel closes, then lets the work in flight
@@ -126,15 +146,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	var wg sync.WaitGroup
-	for range b.opts.Workers {
-		wg.Go(func() {
-			for j := range b.jobs {
-				b.work(workCtx, j)
-			}
-		})
-	}
+	b.startWorkers(workCtx, &wg)
 	err := b.loop(ctx)
-	close(b.jobs)
+	b.closeLanes()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -145,32 +159,6 @@ func (b *Bot) Run(ctx context.Context) error {
 		<-done
 	}
 	return err
-}
-
-// work runs one job with a deadline, counts the busy workers, and survives a panic in it: the
-// request is logged with its reference and the rest of the bot goes on.
-func (b *Bot) work(ctx context.Context, j job) {
-	b.active.Add(1)
-	b.lastStart.Store(b.opts.Now().UnixNano())
-	defer b.active.Add(-1)
-	defer func() {
-		if r := recover(); r != nil {
-			b.log.Error("request panicked", "ref", j.req.Ref, "user", j.req.UserID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-		}
-	}()
-	ctx, cancel := context.WithTimeout(ctx, b.opts.JobTimeout)
-	defer cancel()
-	b.runJob(ctx, j)
-}
-
-// Stalled reports whether every worker has been busy, with requests waiting, for longer than max:
-// the bot is up but answers nobody, which readiness should show.
-func (b *Bot) Stalled(max time.Duration) bool {
-	if int(b.active.Load()) < b.opts.Workers || len(b.jobs) == 0 {
-		return false
-	}
-	last := time.Unix(0, b.lastStart.Load())
-	return b.opts.Now().Sub(last) > max
 }
 
 // loop drains the events channel. It never waits for a worker.
@@ -197,16 +185,6 @@ func (b *Bot) safeDispatch(ctx context.Context, evt socketmode.Event) {
 		}
 	}()
 	b.dispatch(ctx, evt)
-}
-
-// enqueue hands a job to the workers without blocking; false means the queue is full.
-func (b *Bot) enqueue(j job) bool {
-	select {
-	case b.jobs <- j:
-		return true
-	default:
-		return false
-	}
 }
 
 // ackNow acknowledges an envelope with a short timeout, so that a stuck socket cannot stall the

@@ -41,6 +41,7 @@ type fakeAPI struct {
 	mu         sync.Mutex
 	ephemerals []string
 	uploads    []slack.UploadFileParameters
+	opened     []string    // trigger/callback of every modal opened
 	posted     chan string // every ephemeral, as channel/user
 }
 
@@ -65,6 +66,13 @@ func (f *fakeAPI) UploadFileContext(_ context.Context, p slack.UploadFileParamet
 	defer f.mu.Unlock()
 	f.uploads = append(f.uploads, p)
 	return &slack.FileSummary{ID: "F1"}, nil
+}
+
+func (f *fakeAPI) OpenViewContext(_ context.Context, triggerID string, v slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opened = append(f.opened, triggerID+"/"+v.CallbackID)
+	return &slack.ViewResponse{}, nil
 }
 
 // post is one reply posted to a response URL.
@@ -201,15 +209,16 @@ func TestSlashCommandAckedThenAnswered(t *testing.T) {
 	}
 }
 
-// The loop acks every command while the workers are all busy: acks never wait for work.
+// The loop acks every command while the workers are all busy: acks never wait for work. (Each
+// command comes from another person: one person's 200 commands meet the per-user limits.)
 func TestAcksNeverWaitForWork(t *testing.T) {
 	t.Parallel()
 	started, release := make(chan struct{}, 300), make(chan struct{})
-	h := newHarness(t, Options{Workers: 4, Queue: 300}, blockingVerb(started, release))
+	h := newHarness(t, Options{Lookups: LaneOptions{Workers: 4, Queue: 300}}, blockingVerb(started, release))
 	const n = 200
 	go func() {
 		for i := range n {
-			h.slash("E"+itoa(i), "U1", "slow")
+			h.slash("E"+itoa(i), "U"+itoa(i), "slow")
 		}
 	}()
 	for range n {
@@ -229,7 +238,7 @@ func TestAcksNeverWaitForWork(t *testing.T) {
 func TestBusyWhenQueueFull(t *testing.T) {
 	t.Parallel()
 	started, release := make(chan struct{}, 10), make(chan struct{})
-	h := newHarness(t, Options{Workers: 1, Queue: 1}, blockingVerb(started, release))
+	h := newHarness(t, Options{Lookups: LaneOptions{Workers: 1, Queue: 1}}, blockingVerb(started, release))
 	h.slash("E1", "U1", "slow")
 	h.ack()
 	<-started // the worker holds E1
@@ -474,7 +483,7 @@ func TestPanicInRequestIsContained(t *testing.T) {
 	boom := &commands.Verb{Name: "boom", Role: commands.Viewer, Run: func(context.Context, *commands.Call) (commands.Response, error) {
 		panic("kaboom")
 	}}
-	h := newHarness(t, Options{Workers: 1}, boom, echoVerb())
+	h := newHarness(t, Options{Lookups: LaneOptions{Workers: 1}}, boom, echoVerb())
 	h.slash("E1", "U1", "boom")
 	h.ack()
 	h.slash("E2", "U1", "echo still here")
@@ -511,7 +520,7 @@ func TestStalledWhenEveryWorkerIsStuck(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	started, release := make(chan struct{}, 10), make(chan struct{})
 	var bot *Bot
-	h := newHarnessWith(t, Options{Workers: 1, Now: clock}, func(b *Bot) { bot = b }, blockingVerb(started, release))
+	h := newHarnessWith(t, Options{Lookups: LaneOptions{Workers: 1}, Now: clock}, func(b *Bot) { bot = b }, blockingVerb(started, release))
 	h.slash("E1", "U1", "slow")
 	h.ack()
 	<-started

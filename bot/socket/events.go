@@ -23,9 +23,36 @@ type job struct {
 	// fn, when set, is the work itself (a registered button or modal handler); otherwise the
 	// request goes through the router.
 	fn func(ctx context.Context)
+	// lane is where the job runs; progress its "working on it" note (nil for fn jobs).
+	lane     Lane
+	progress *progress
 }
 
-const busyText = "mdebot is busy with many requests right now and did not run this. Try again in a minute."
+// busyText is what a request that found its lane's queue full is told.
+func busyText(l Lane) string {
+	return "mdebot is busy: its queue for " + laneWork[l] + " is full, so this was not run. Try again in a minute."
+}
+
+// submit admits j for its user in its lane and queues it without blocking; it returns "" or why
+// nothing will run (the user's limit, or a full lane), for the caller to tell the user.
+func (b *Bot) submit(ctx context.Context, j job, slash bool) string {
+	if why := b.limits.admit(j.req.UserID, j.lane); why != "" {
+		b.log.Info("request refused: user limit", "user", j.req.UserID, "lane", j.lane.String())
+		return why
+	}
+	if j.fn == nil {
+		b.watch(ctx, &j, slash)
+	}
+	select {
+	case b.lanes[j.lane].jobs <- j:
+		return ""
+	default:
+		j.progress.finish()
+		b.limits.done(j.req.UserID, j.lane)
+		b.log.Warn("lane full: refused a request", "user", j.req.UserID, "lane", j.lane.String())
+		return busyText(j.lane)
+	}
+}
 
 // dispatch handles one event: acknowledge first, then queue the work. It never blocks on
 // anything but the short ack.
@@ -61,9 +88,9 @@ func (b *Bot) onSlashCommand(ctx context.Context, evt socketmode.Event) {
 		return
 	}
 	j := slashJob(cmd, b.opts.Now())
-	if !b.enqueue(j) {
-		b.ackNow(ctx, evt.Request, map[string]string{"response_type": "ephemeral", "text": busyText})
-		b.log.Warn("queue full: refused a command", "user", cmd.UserID)
+	j.lane = b.laneOf(j.req.Text)
+	if why := b.submit(ctx, j, true); why != "" {
+		b.ackNow(ctx, evt.Request, map[string]string{"response_type": "ephemeral", "text": why})
 		return
 	}
 	b.ackNow(ctx, evt.Request, nil)
@@ -100,21 +127,23 @@ func (b *Bot) onInteraction(ctx context.Context, evt socketmode.Event) {
 	}
 	b.ackNow(ctx, evt.Request, nil)
 	for _, a := range cb.ActionCallback.BlockActions {
-		if h, ok := b.buttons[a.ActionID]; ok {
-			j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: interact.ChannelOf(cb)},
-				responseURL: cb.ResponseURL, received: b.opts.Now(), fromButton: true,
-				fn: func(ctx context.Context) { h(ctx, cb, *a) }}
-			if !b.enqueue(j) {
-				b.tellBusy(ctx, j)
-			}
+		if h, ok := b.modals[a.ActionID]; ok {
+			b.openModal(ctx, cb, *a, h)
 			continue
 		}
-		j, ok := buttonJob(cb, a, b.opts.Now())
+		j, ok := job{}, false
+		if h, found := b.buttons[a.ActionID]; found {
+			j, ok = job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID, ChannelID: interact.ChannelOf(cb)},
+				responseURL: cb.ResponseURL, received: b.opts.Now(), fromButton: true, lane: Interactive,
+				fn: func(ctx context.Context) { h(ctx, cb, *a) }}, true
+		} else if j, ok = buttonJob(cb, a, b.opts.Now()); ok {
+			j.lane = b.laneOf(j.req.Text)
+		}
 		if !ok {
 			continue
 		}
-		if !b.enqueue(j) {
-			b.tellBusy(ctx, j)
+		if why := b.submit(ctx, j, false); why != "" {
+			b.tell(ctx, j.reply(), why)
 		}
 	}
 }
@@ -133,10 +162,10 @@ func (b *Bot) onViewSubmission(ctx context.Context, req *socketmode.Request, cb 
 			return
 		}
 	}
-	j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID}, received: b.opts.Now(),
+	j := job{req: commands.Request{Ref: commands.NewRef(), UserID: cb.User.ID}, received: b.opts.Now(), lane: Interactive,
 		fn: func(ctx context.Context) { h.Run(ctx, cb) }}
-	if !b.enqueue(j) {
-		b.ackNow(ctx, req, slack.NewErrorsViewSubmissionResponse(map[string]string{h.ErrorBlock: busyText}))
+	if why := b.submit(ctx, j, false); why != "" {
+		b.ackNow(ctx, req, slack.NewErrorsViewSubmissionResponse(map[string]string{h.ErrorBlock: why}))
 		return
 	}
 	b.ackNow(ctx, req, nil)
@@ -163,8 +192,10 @@ func (b *Bot) RunCommand(ctx context.Context, to interact.Reply, text string) {
 	if to.Ref == "" {
 		to.Ref = commands.NewRef()
 	}
-	b.runJob(ctx, job{req: commands.Request{Ref: to.Ref, UserID: to.UserID, ChannelID: to.ChannelID, Text: text},
-		responseURL: to.ResponseURL, received: b.opts.Now(), fromButton: true})
+	j := job{req: commands.Request{Ref: to.Ref, UserID: to.UserID, ChannelID: to.ChannelID, Text: text},
+		responseURL: to.ResponseURL, received: b.opts.Now(), fromButton: true, lane: Interactive}
+	b.watch(ctx, &j, false)
+	b.runJob(ctx, j)
 }
 
 // reply is who the job answers.
@@ -204,18 +235,19 @@ func buttonJob(cb slack.InteractionCallback, a *slack.BlockAction, now time.Time
 	return j, true
 }
 
-// tellBusy answers a click that found the queue full, from a bounded set of goroutines.
-func (b *Bot) tellBusy(ctx context.Context, j job) {
+// tell answers a click that will not run (a limit, a full lane, a modal Slack did not open)
+// from a bounded set of goroutines, so that the event loop never waits for the post.
+func (b *Bot) tell(ctx context.Context, to interact.Reply, text string) {
 	select {
 	case b.replies <- struct{}{}:
 	default:
-		b.log.Warn("queue full: dropped a click without answering", "user", j.req.UserID)
+		b.log.Error("too many answers in flight: a click was not told why nothing ran", "user", to.UserID, "why", text)
 		return
 	}
 	go func() {
 		defer func() { <-b.replies }()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		b.postResponse(ctx, j, render.Mrkdwn(busyText), false)
+		b.responder.Respond(ctx, to, render.Mrkdwn(text), false)
 	}()
 }

@@ -13,14 +13,17 @@ import (
 
 // runJob runs one request through the router and answers it.
 func (b *Bot) runJob(ctx context.Context, j job) {
-	b.log.Debug("request started", "ref", j.req.Ref, "waited", jobAge(j, b.opts.Now()), "button", j.fromButton)
+	b.log.Debug("request started", "ref", j.req.Ref, "waited", jobAge(j, b.opts.Now()), "button", j.fromButton, "lane", j.lane.String())
 	if j.fn != nil {
 		j.fn(ctx)
 		return
 	}
+	defer j.progress.finish()
 	resp := b.router.Handle(ctx, j.req)
+	to := j.reply()
+	to.Replace = j.progress.finish()
 	if resp.Approval != nil && b.onApproval != nil {
-		b.onApproval(ctx, j.reply(), resp)
+		b.onApproval(ctx, to, resp)
 		return
 	}
 	msg := render.Response(resp, b.opts.Now())
@@ -29,12 +32,7 @@ func (b *Bot) runJob(ctx context.Context, j job) {
 			msg.Blocks = append(msg.Blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, note, false, false)))
 		}
 	}
-	b.postResponse(ctx, j, msg, resp.InChannel)
-}
-
-// postResponse answers the job's requester.
-func (b *Bot) postResponse(ctx context.Context, j job, msg render.Message, inChannel bool) {
-	b.responder.Respond(ctx, j.reply(), msg, inChannel)
+	b.responder.Respond(ctx, to, msg, resp.InChannel)
 }
 
 // upload sends a file to the requester in a direct message, never to the channel: a hunting

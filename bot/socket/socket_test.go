@@ -46,11 +46,11 @@ func ask(t *testing.T, sf *slackfake.Fake, text string) string {
 	if _, err := sf.Ack(t.Context(), env.ID); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := sf.WaitFor(t.Context(), func(s *slackfake.Snapshot) bool { return len(s.ResponseURLPosts(env.ID)) > 0 })
+	snap, err := sf.WaitFor(t.Context(), func(s *slackfake.Snapshot) bool { return len(answersOf(s, env.ID)) > 0 })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return snap.ResponseURLPosts(env.ID)[0].Text
+	return answersOf(snap, env.ID)[0].Text
 }
 
 func TestOverSocketMode(t *testing.T) {
@@ -90,4 +90,15 @@ func TestRecoversFromDroppedSocket(t *testing.T) {
 	if got := ask(t, sf, "echo after"); !strings.Contains(got, "U1 after") {
 		t.Fatalf("reply after reconnect = %q", got)
 	}
+}
+
+// answersOf are the posts that answer an envelope, without its progress notes.
+func answersOf(sn *slackfake.Snapshot, envelopeID string) []slackfake.ResponsePost {
+	var out []slackfake.ResponsePost
+	for _, p := range sn.ResponseURLPosts(envelopeID) {
+		if !strings.Contains(string(p.Body), ProgressBlockID) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

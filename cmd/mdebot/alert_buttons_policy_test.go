@@ -59,7 +59,7 @@ func TestReviewAlertButtonsBypassApprovalPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 }); err != nil {
+	if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 }); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := s.mde.Fake.Alert(alertID); a.Status == "Resolved" {

@@ -50,12 +50,12 @@ func TestAlertButtonsOffWithoutResponders(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
 	snap, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool {
-		return len(sn.ResponseURLPosts(env.ID)) > 0 || len(sn.Ephemerals) > 0
+		return len(answers(sn, env.ID)) > 0 || len(sn.Ephemerals) > 0
 	})
 	if err != nil {
 		t.Fatalf("a click on Assign to me (a button of an older message) got no answer at all")
 	}
-	if posts := snap.ResponseURLPosts(env.ID); len(posts) == 0 || !strings.Contains(posts[0].Text, "turned off") || posts[0].ResponseType != "ephemeral" {
+	if posts := answers(snap, env.ID); len(posts) == 0 || !strings.Contains(posts[0].Text, "turned off") || posts[0].ResponseType != "ephemeral" {
 		t.Errorf("the answer to the click: %+v", posts)
 	}
 }

@@ -205,11 +205,11 @@ func TestAlertButtonsAssignAndResolve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
+		snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return snap.ResponseURLPosts(env.ID)[0].Text
+		return answers(snap, env.ID)[0].Text
 	}
 	if got := press(slackfake.BlockAction{UserID: "U0VIEW", ActionID: "alert_assign"}); !strings.Contains(got, "responder role") {
 		t.Errorf("a viewer clicked Assign: %q", got)

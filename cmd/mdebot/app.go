@@ -67,6 +67,8 @@ type seams struct {
 	slackTimeout time.Duration
 	// approvals are the approval workflow's seams: its clock, its sweeper, a shared Redis.
 	approvals approvalSeams
+	// socket replaces the runtime's options (a load test lifts the per-user limits).
+	socket socket.Options
 }
 
 // newApp builds everything.
@@ -113,12 +115,13 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		return nil, err
 	}
 	a.newAlerts()
-	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, Hunt: a.graph, Permissions: permissionsOf(cfg, a.cred), PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString()})))
+	reg, err := commands.Build(a.alertDeps(a.approvalDeps(commands.Deps{MDE: a.mde, Hunt: a.graph, Permissions: permissionsOf(cfg, a.cred), PortalURL: cfg.Cloud.PortalURL, Probes: a.probes(), Version: versionString(),
+		Lanes: func() []commands.LaneStat { return a.bot.LaneStats() }})))
 	if err != nil {
 		return nil, err
 	}
 	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{HTTPClient: responseURLClient(cfg.SlackAPIURL)})
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socketOptions(sm.socket, cfg))
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {

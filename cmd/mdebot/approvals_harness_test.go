@@ -12,6 +12,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/defender/defendertest"
 	"github.com/mdebot/mdebot/store/storetest"
@@ -56,6 +57,7 @@ type apOptions struct {
 	redis     redis.UniversalClient                       // shared Redis; the embedded test server when nil
 	prefix    string                                      // its key prefix (a real Redis is shared by tests)
 	transport func(policy.Transporter) policy.Transporter // wraps the MDE transport
+	socket    socket.Options                              // the runtime's options
 }
 
 func startApprovals(t testing.TB, o apOptions) *apStack {
@@ -87,7 +89,7 @@ func startApprovals(t testing.TB, o apOptions) *apStack {
 	}
 	for range max(o.replicas, 1) {
 		a, err := newApp(t.Context(), cfg, newLogger(cfg, s.logs), seams{transport: transport, limits: defender.Unlimited(),
-			approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: o.redis}})
+			approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: o.redis}, socket: o.socket})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,8 +136,8 @@ func (s *apStack) askPost(t testing.TB, user, text string) slackfake.ResponsePos
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap := s.wait(t, "a reply to "+text, func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
-	return snap.ResponseURLPosts(env.ID)[0]
+	snap := s.wait(t, "a reply to "+text, func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
+	return answers(snap, env.ID)[0]
 }
 
 var requestID = regexp.MustCompile(`req-[a-z2-7]{8}`)
@@ -177,8 +179,8 @@ func (s *apStack) click(t testing.TB, user string, c card, action, value string)
 // answer waits for the private answer to a click and returns its text.
 func (s *apStack) answer(t testing.TB, env slackfake.Envelope) string {
 	t.Helper()
-	snap := s.wait(t, "the answer to a click", func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
-	return snap.ResponseURLPosts(env.ID)[0].Text
+	snap := s.wait(t, "the answer to a click", func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
+	return answers(snap, env.ID)[0].Text
 }
 
 // cardText is the card's current blocks, as JSON text.

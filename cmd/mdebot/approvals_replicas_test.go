@@ -40,7 +40,7 @@ func TestApprovalTwoReplicas(t *testing.T) {
 				refused := 0
 				for _, env := range envs {
 					snap := s.wait(t, "both clicks acknowledged", func(sn *slackfake.Snapshot) bool { _, ok := sn.Ack(env.ID); return ok })
-					for _, p := range snap.ResponseURLPosts(env.ID) {
+					for _, p := range answers(snap, env.ID) {
 						if strings.Contains(p.Text, "already") {
 							refused++
 						}

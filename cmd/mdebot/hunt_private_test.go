@@ -16,11 +16,11 @@ func TestHuntResultStaysPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
+	snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := snap.ResponseURLPosts(env.ID)[0]; p.ResponseType != "" && p.ResponseType != "ephemeral" {
+	if p := answers(snap, env.ID)[0]; p.ResponseType != "" && p.ResponseType != "ephemeral" {
 		t.Fatalf("the table itself was posted %s", p.ResponseType)
 	}
 	snap, err = s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.Files) > 0 })

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/defender/mdefake"
 )
 
@@ -31,11 +32,15 @@ func sendAll(tb testing.TB, sf *slackfake.Fake, n int, text string) []string {
 	return ids
 }
 
+// oneUserLoad lifts the per-user limits: the load below comes from one test user, and these
+// tests measure the event loop and the lanes, not the limits (bot/socket tests those).
+var oneUserLoad = socket.Options{Lookups: socket.LaneOptions{PerUser: -1}, UserRate: -1}
+
 // 200 commands at once are all acknowledged while MDE is still working on the first ones: the
 // event loop never waits for MDE.
 func TestAcksDoNotWaitForSlowMDE(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, nil)
+	s := startStackWith(t, nil, oneUserLoad)
 	action := s.mde.Fake.Actions()[0].ID
 	// Every worker's first MDE call hangs for 2 s.
 	remove := s.mde.Fake.Inject(mdefake.Fault{PathContains: "/api/machineactions/", Latency: 2 * time.Second, Times: 16})
@@ -49,13 +54,13 @@ func TestAcksDoNotWaitForSlowMDE(t *testing.T) {
 	snap := s.slack.Snapshot()
 	answered := 0
 	for _, id := range ids {
-		answered += len(snap.ResponseURLPosts(id))
+		answered += len(answers(snap, id))
 	}
 	if answered != 0 {
 		t.Errorf("%d commands were answered before all 200 were acknowledged; MDE was still busy", answered)
 	}
 	for _, id := range ids {
-		if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(id)) > 0 }); err != nil {
+		if _, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, id)) > 0 }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,11 +83,11 @@ func TestMoreButtonEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
+	snap, err := s.slack.WaitFor(t.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := string(snap.ResponseURLPosts(env.ID)[0].Body)
+	second := string(answers(snap, env.ID)[0].Body)
 	if strings.Contains(second, `"action_id":"mde_more"`) {
 		t.Errorf("the last page still has a more button")
 	}
@@ -102,7 +107,7 @@ func BenchmarkSlashCommands(b *testing.B) {
 			name = "mde=2s"
 		}
 		b.Run(name, func(b *testing.B) {
-			s := startStack(b, map[string]string{"MDEBOT_LOG_LEVEL": "error"})
+			s := startStackWith(b, map[string]string{"MDEBOT_LOG_LEVEL": "error"}, oneUserLoad)
 			action := s.mde.Fake.Actions()[0].ID
 			if slow {
 				defer s.mde.Fake.Inject(mdefake.Fault{PathContains: "/api/machineactions/", Latency: 2 * time.Second})()
@@ -123,7 +128,7 @@ func BenchmarkSlashCommands(b *testing.B) {
 					continue // the answers take 2 s each; this run measures acks only
 				}
 				for _, id := range ids {
-					if _, err := s.slack.WaitFor(b.Context(), func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(id)) > 0 }); err != nil {
+					if _, err := s.slack.WaitFor(b.Context(), func(sn *slackfake.Snapshot) bool { return len(answers(sn, id)) > 0 }); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/defender/defendertest"
 	"github.com/mdebot/mdebot/defender/mdefake"
@@ -75,6 +76,12 @@ func baseEnv(sf *slackfake.Fake, env *defendertest.Env, httpAddr string) map[str
 // startStack runs `mdebot run` through run() and waits until it is ready.
 func startStack(t testing.TB, extra map[string]string) *stack {
 	t.Helper()
+	return startStackWith(t, extra, socket.Options{})
+}
+
+// startStackWith is startStack with the runtime's options.
+func startStackWith(t testing.TB, extra map[string]string, sock socket.Options) *stack {
+	t.Helper()
 	env := defendertest.New(t, defendertest.Options{Seed: true})
 	sf := slackfake.New(t, slackfake.Options{})
 	s := &stack{slack: sf, mde: env, httpAddr: freeAddr(t), logs: newSyncBuffer()}
@@ -85,7 +92,7 @@ func startStack(t testing.TB, extra map[string]string) *stack {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- runBot(ctx, envconfig.MapLookuper(vars), s.logs, seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited()})
+		done <- runBot(ctx, envconfig.MapLookuper(vars), s.logs, seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited(), socket: sock})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -130,11 +137,11 @@ func (s *stack) ask(t testing.TB, user, text string) string {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	snap, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 })
+	snap, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 })
 	if err != nil {
 		t.Fatalf("no reply to %q: %v", text, err)
 	}
-	return string(snap.ResponseURLPosts(env.ID)[0].Body)
+	return string(answers(snap, env.ID)[0].Body)
 }
 
 func TestVersionManifestUsage(t *testing.T) {
@@ -238,7 +245,7 @@ func TestEveryReadOnlyVerbEndToEnd(t *testing.T) {
 		{"U0VIEW", "user alice", "/api/users/alice/alerts", []string{"alice"}},
 		{"U0RESP", "hunt DeviceProcessEvents | take 5", "/v1.0/security/runHuntingQuery", []string{"Advanced hunting"}},
 		{"U0GROUPIE", "hunt DeviceProcessEvents | take 5", "/v1.0/security/runHuntingQuery", []string{"Advanced hunting"}},
-		{"U0VIEW", "status", "", []string{"Slack", "Defender token", "Redis"}},
+		{"U0VIEW", "status", "", []string{"Slack", "Defender token", "Redis", "*interactive*", "*lookups*", "*slow*"}},
 		{"U0VIEW", "audit", "", []string{"audit"}},
 	}
 	for _, tc := range cases {
@@ -336,4 +343,16 @@ func TestCheck(t *testing.T) {
 	if err == nil || !strings.Contains(out.String(), "FAIL  Entra token") || strings.Contains(out.String(), "wrong-secret-value") {
 		t.Fatalf("check with a wrong secret: %v\n%s", err, out.String())
 	}
+}
+
+// answers are the posts through an envelope's response_url that answer it, leaving out the
+// "working on it" notes a slow request shows first.
+func answers(sn *slackfake.Snapshot, envelopeID string) []slackfake.ResponsePost {
+	var out []slackfake.ResponsePost
+	for _, p := range sn.ResponseURLPosts(envelopeID) {
+		if !strings.Contains(string(p.Body), socket.ProgressBlockID) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mdebot/mdebot/bot/socket"
 )
 
 // A response_url is a bearer capability that arrives in a payload; the bot posts its answers to
@@ -55,4 +57,13 @@ func allowedResponseURL(u *url.URL, apiURL string) bool {
 		return true
 	}
 	return host == "hooks."+strings.TrimPrefix(strings.ToLower(api.Hostname()), "api.")
+}
+
+// socketOptions are the runtime's options (a test's seams, or the defaults) with the guarded
+// response_url client, unless a test brought its own.
+func socketOptions(opts socket.Options, cfg *Config) socket.Options {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = responseURLClient(cfg.SlackAPIURL)
+	}
+	return opts
 }

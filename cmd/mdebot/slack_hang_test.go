@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/slackfake"
+	"github.com/mdebot/mdebot/bot/socket"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/defender/defendertest"
 	"github.com/mdebot/mdebot/store/storetest"
@@ -34,7 +35,10 @@ func TestHungSlackCallsDoNotStarveWorkers(t *testing.T) {
 		}
 		rp.ServeHTTP(w, r)
 	}))
-	s := startApprovalsWithSlack(t, sf, apOptions{env: map[string]string{"MDEBOT_SLACK_API_URL": proxy.URL + "/api/"}})
+	// 16 requests of one responder hold 16 interactive workers: the per-user limits are lifted
+	// and the lane widened so that the scenario stays "every one of 16 workers hung".
+	s := startApprovalsWithSlack(t, sf, apOptions{env: map[string]string{"MDEBOT_SLACK_API_URL": proxy.URL + "/api/"},
+		socket: socket.Options{Interactive: socket.LaneOptions{Workers: 16, PerUser: -1}, UserRate: -1}})
 	t.Cleanup(proxy.Close)
 	t.Cleanup(func() { close(release) }) // runs before the stack's cleanup
 
@@ -57,7 +61,7 @@ func TestHungSlackCallsDoNotStarveWorkers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	if _, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { return len(sn.ResponseURLPosts(env.ID)) > 0 }); err != nil {
+	if _, err := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { return len(answers(sn, env.ID)) > 0 }); err != nil {
 		t.Errorf("`help` got no answer within 5 s: 16 Slack calls that never return hold every worker")
 	}
 }
@@ -79,7 +83,7 @@ func startApprovalsWithSlack(t testing.TB, sf *slackfake.Fake, o apOptions) *apS
 		t.Fatal(err)
 	}
 	a, err := newApp(t.Context(), cfg, newLogger(cfg, s.logs), seams{transport: env.Fake.HTTPClient(), limits: defender.Unlimited(), slackTimeout: time.Second,
-		approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: storetest.Servers(t)[0].Client}})
+		approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: storetest.Servers(t)[0].Client}, socket: o.socket})
 	if err != nil {
 		t.Fatal(err)
 	}

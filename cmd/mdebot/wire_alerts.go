@@ -80,7 +80,7 @@ func (a *app) wireAlertButtons(authz *commands.Authorizer) {
 		return
 	}
 	alerts.HandleButtons(a.bot)
-	alerts.HandleIsolate(a.bot, a.slack, a.log)
+	alerts.HandleIsolate(a.bot)
 }
 
 // serveAlerts runs the poller with the app's other loops.
