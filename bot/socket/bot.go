@@ -19,6 +19,7 @@ import (
 
 	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/commands"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -53,6 +54,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Registerer receives the runtime's metrics (see metrics.go); nil for none.
+	Registerer prometheus.Registerer
 }
 
 // Bot runs the socket-mode event loop.
@@ -74,6 +77,9 @@ type Bot struct {
 	// onApproval answers the responses that ask for an approval (HandleApproval sets it).
 	onApproval interact.ApprovalHandler
 	responder  interact.Responder
+	metrics    *metrics
+	// taken is when the event loop took the event it is handling (the loop's goroutine only).
+	taken time.Time
 }
 
 // New returns a bot reading events from a socketmode.Client's Events channel.
@@ -103,7 +109,7 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 		health = NewHealth(opts.Now)
 	}
 	log = log.With("component", "bot")
-	return &Bot{
+	b := &Bot{
 		log:       log,
 		events:    events,
 		ack:       ack,
@@ -117,6 +123,8 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 		views:     map[string]interact.ViewHandler{},
 		responder: interact.Responder{HTTP: opts.HTTPClient, API: api, Log: log},
 	}
+	b.metrics = newMetrics(opts.Registerer, b)
+	return b
 }
 
 // Run reads events until ctx ends or the events channel closes, then lets the work in flight
@@ -196,6 +204,7 @@ func (b *Bot) safeDispatch(ctx context.Context, evt socketmode.Event) {
 			b.log.Error("event handling panicked", "type", string(evt.Type), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
+	b.taken = time.Now()
 	b.dispatch(ctx, evt)
 }
 
@@ -205,6 +214,7 @@ func (b *Bot) enqueue(j job) bool {
 	case b.jobs <- j:
 		return true
 	default:
+		b.metrics.rejected("default")
 		return false
 	}
 }
@@ -219,5 +229,7 @@ func (b *Bot) ackNow(ctx context.Context, req *socketmode.Request, payload any) 
 	defer cancel()
 	if err := b.ack.AckCtx(actx, req.EnvelopeID, payload); err != nil {
 		b.log.Warn("ack failed", "envelope", req.EnvelopeID, "type", req.Type, "err", err)
+		return
 	}
+	b.metrics.acked(req.Type, b.taken)
 }

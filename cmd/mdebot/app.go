@@ -18,6 +18,7 @@ import (
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/sethvargo/go-envconfig"
 	"github.com/slack-go/slack"
@@ -44,6 +45,9 @@ type app struct {
 	cleanup []func()
 	appr    approvalWiring
 	alerts  *alerts.Poller
+	// metrics is the registry /metrics serves; cmdMetrics the commands' share of it.
+	metrics    *prometheus.Registry
+	cmdMetrics *commands.Metrics
 }
 
 // newLogger builds the process logger from the configuration.
@@ -70,7 +74,9 @@ type seams struct {
 
 // newApp builds everything.
 func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, health: socket.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}}
+	a := &app{cfg: cfg, log: log, health: socket.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}, metrics: newRegistry()}
+	a.cmdMetrics = commands.NewMetrics(a.metrics)
+	apiMetrics := defender.NewMetrics(a.metrics)
 	defer func() {
 		if err != nil {
 			a.close()
@@ -79,7 +85,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.cred, err = newCredential(cfg, sm.transport); err != nil {
 		return nil, err
 	}
-	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope())}
+	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope()), defender.WithMetrics(apiMetrics)}
 	if sm.transport != nil {
 		mdeOpts = append(mdeOpts, defender.WithTransport(sm.transport))
 	}
@@ -89,19 +95,21 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
 		return nil, err
 	}
-	if a.graph, err = newGraphClient(cfg, a.cred, sm); err != nil {
+	if a.graph, err = newGraphClient(cfg, a.cred, sm, apiMetrics); err != nil {
 		return nil, err
 	}
 	if err = a.openRedis(ctx); err != nil {
 		return nil, err
 	}
+	store.InstrumentRedis(a.rdb, a.metrics)
 	a.slack = slack.New(cfg.SlackBotToken,
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionAppLevelToken(cfg.SlackAppToken),
 		slack.OptionLog(slog.NewLogLogger(log.With("component", "slack-go").Handler(), slog.LevelDebug)),
 		// A Web API call that never answers must not hold a worker forever (slack-go's default
 		// client has no timeout). The retry option goes after the client, which it wraps.
-		slack.OptionHTTPClient(&http.Client{Timeout: cmp.Or(sm.slackTimeout, slackCallTimeout)}),
+		slack.OptionHTTPClient(&http.Client{Timeout: cmp.Or(sm.slackTimeout, slackCallTimeout),
+			Transport: newSlackTransport(a.metrics, http.DefaultTransport)}),
 		slack.OptionRetry(3),
 	)
 	a.socket = socketmode.New(a.slack)
@@ -115,8 +123,8 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if err != nil {
 		return nil, err
 	}
-	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{})
+	router := commands.NewRouter(reg, authz, log, nil, commands.WithMetrics(a.cmdMetrics))
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socket.Options{Registerer: a.metrics})
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -127,7 +135,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 		Handler: socket.HealthHandler(a.health, map[string]func(context.Context) error{
 			"redis":   a.store.Ping,
 			"workers": a.workersMoving,
-		}),
+		}, metricsHandler(a.metrics)),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	return a, nil
