@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -135,6 +137,20 @@ func TestMetricsEndToEnd(t *testing.T) {
 	atLeast("goroutines", v("go_goroutines"), 10)
 	atLeast("process start", v("process_start_time_seconds"), 1)
 
+	t.Run("the README lists every family", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme := string(raw)
+		readme = readme[strings.Index(readme, "## Metrics"):]
+		readme = readme[:strings.Index(readme[3:], "\n## ")+3]
+		for name := range fams {
+			if strings.HasPrefix(name, "mdebot_") && !strings.Contains(readme, "| `"+name+"` |") {
+				t.Errorf("the README's Metrics section lacks %s", name)
+			}
+		}
+	})
 	t.Run("no label carries an id", func(t *testing.T) {
 		ids := []string{resp, lead, lead2, boss, watcher, cardChan, auditCh, "C0ALERTS", "C0SOC", c.id, c.ts}
 		for _, a := range s.mde.Fake.Alerts() {
