@@ -35,8 +35,9 @@ func (h errorHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h errorHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
+		// go-redis sets cmd's error after the hooks return: count the one returned.
 		err := next(ctx, cmd)
-		h.count(cmd)
+		h.count(cmd, err)
 		return err
 	}
 }
@@ -45,14 +46,13 @@ func (h errorHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
 		for _, c := range cmds {
-			h.count(c)
+			h.count(c, c.Err())
 		}
 		return err
 	}
 }
 
-func (h errorHook) count(cmd redis.Cmder) {
-	err := cmd.Err()
+func (h errorHook) count(cmd redis.Cmder, err error) {
 	if err == nil || errors.Is(err, redis.Nil) || redis.HasErrorPrefix(err, "NOSCRIPT") || errors.Is(err, context.Canceled) || connSetup(cmd) {
 		return
 	}
