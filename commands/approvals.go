@@ -39,6 +39,8 @@ type ApprovalsConfig struct {
 	Owner string
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Metrics counts the requests' transitions and executions; nil for none.
+	Metrics *Metrics
 }
 
 // Approvals is the four-eyes workflow: it records requests, decides clicks (the approver role
@@ -56,6 +58,7 @@ type Approvals struct {
 	owner  string
 	now    func() time.Time
 	log    *slog.Logger
+	m      *Metrics
 }
 
 // Timing of the workflow.
@@ -96,7 +99,7 @@ func NewApprovals(cfg ApprovalsConfig) (*Approvals, error) {
 	// look-ups cannot use.
 	return &Approvals{st: cfg.Store, mde: cfg.MDE.Reserved(), authz: cfg.Authz, policy: cfg.Policy, sink: cfg.Sink,
 		users: cfg.Users, portal: cfg.PortalURL, owner: cfg.Owner, now: cfg.Now,
-		log: cfg.Log.With("component", "approvals")}, nil
+		log: cfg.Log.With("component", "approvals"), m: cfg.Metrics}, nil
 }
 
 // PortalURL is the Defender portal the cards link to.
@@ -148,6 +151,7 @@ func (a *Approvals) record(ctx context.Context, ap Approval, event, actor, actio
 	}
 	a.log.Info("audit", "event", e.Event, "actor", e.Actor, "verb", e.Verb, "target", e.Target,
 		"machine", e.MachineID, "request", e.Request, "action", e.ActionID, "detail", e.Detail)
+	a.m.approval(event, ap, e.Time)
 	id, err := a.st.AppendAudit(context.WithoutCancel(ctx), store.AuditEvent{
 		Time: e.Time, Event: e.Event, Actor: e.Actor, Verb: e.Verb, Target: e.Target, MachineID: e.MachineID,
 		Request: e.Request, ActionID: e.ActionID, Detail: e.Detail,

@@ -63,6 +63,7 @@ type options struct {
 	transport policy.Transporter
 	retry     policy.RetryOptions
 	limiter   *Limiter
+	metrics   *Metrics
 }
 
 // Option configures a Client.
@@ -89,10 +90,11 @@ func WithLimiter(l *Limiter) Option { return func(o *options) { o.limiter = l } 
 // New returns an MDE client that authenticates with cred.
 func New(cred azcore.TokenCredential, opts ...Option) (*Client, error) {
 	public, _ := LookupCloud("public")
-	return newClient(cred, public.APIURL, public.Scope, "api/", opts)
+	return newClient(cred, "mde", public.APIURL, public.Scope, "api/", opts)
 }
 
-func newClient(cred azcore.TokenCredential, baseURL, scope, prefix string, opts []Option) (*Client, error) {
+// newClient builds a client of api ("mde" or "graph", its metrics label).
+func newClient(cred azcore.TokenCredential, api, baseURL, scope, prefix string, opts []Option) (*Client, error) {
 	if cred == nil {
 		return nil, errors.New("defender: a token credential is required")
 	}
@@ -127,9 +129,13 @@ func newClient(cred azcore.TokenCredential, baseURL, scope, prefix string, opts 
 		Transport: o.transport,
 		Telemetry: policy.TelemetryOptions{ApplicationID: "mdebot"},
 	}
+	var limit policy.Policy = o.limiter
+	if o.metrics != nil {
+		limit = meteredLimiter{l: o.limiter, m: o.metrics.forAPI(api, o.limiter)}
+	}
 	pl := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{
 		// Each try waits for the shared limiter, then gets a (cached) token.
-		PerRetry: []policy.Policy{o.limiter, runtime.NewBearerTokenPolicy(cred, []string{o.scope}, nil)},
+		PerRetry: []policy.Policy{limit, runtime.NewBearerTokenPolicy(cred, []string{o.scope}, nil)},
 	}, clientOpts)
 	return &Client{base: base, pipeline: pl, limiter: o.limiter, retry: o.retry, prefix: prefix}, nil
 }

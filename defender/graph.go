@@ -12,7 +12,7 @@ import "github.com/Azure/azure-sdk-for-go/sdk/azcore"
 // /v1.0/...), and the scope follows the cloud, never the host.
 func NewGraph(cred azcore.TokenCredential, opts ...Option) (*Client, error) {
 	public, _ := LookupCloud("public")
-	c, err := newClient(cred, public.GraphURL, public.GraphScope, "v1.0/", opts)
+	c, err := newClient(cred, "graph", public.GraphURL, public.GraphScope, "v1.0/", opts)
 	if err != nil {
 		return nil, err
 	}

@@ -108,6 +108,12 @@ func (l *Limiter) Stats() LimiterStats {
 // (or its deadline comes) before that. A reserved call takes the reserve of a window when it
 // has a token now, else the shared part.
 func (l *Limiter) Wait(ctx context.Context, fam Family, reserved bool) error {
+	_, err := l.wait(ctx, fam, reserved)
+	return err
+}
+
+// wait is Wait, also returning how long the call waited (zero when it went at once).
+func (l *Limiter) wait(ctx context.Context, fam Family, reserved bool) (time.Duration, error) {
 	start := time.Now()
 	delayed := false
 	for {
@@ -119,7 +125,7 @@ func (l *Limiter) Wait(ctx context.Context, fam Family, reserved bool) error {
 		}
 		delayed = true
 		if err := sleepCtx(ctx, pause); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	now := time.Now()
@@ -140,7 +146,7 @@ func (l *Limiter) Wait(ctx context.Context, fam Family, reserved bool) error {
 			r := shared.ReserveN(now, 1)
 			if !r.OK() {
 				cancelAll(res, now)
-				return fmt.Errorf("defender: rate limiter cannot grant a call")
+				return 0, fmt.Errorf("defender: rate limiter cannot grant a call")
 			}
 			res = append(res, r)
 			delay = max(delay, r.DelayFrom(now))
@@ -150,19 +156,23 @@ func (l *Limiter) Wait(ctx context.Context, fam Family, reserved bool) error {
 		delayed = true
 		if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(delay)) {
 			cancelAll(res, now)
-			return fmt.Errorf("defender: rate limit (%s): the next call is allowed in %s, after the deadline: %w",
+			return 0, fmt.Errorf("defender: rate limit (%s): the next call is allowed in %s, after the deadline: %w",
 				fam, delay.Round(time.Millisecond), context.DeadlineExceeded)
 		}
 		if err := sleepCtx(ctx, delay); err != nil {
 			cancelAll(res, time.Now())
-			return err
+			return 0, err
 		}
+	}
+	var waited time.Duration
+	if delayed {
+		waited = time.Since(start)
 	}
 	l.mu.Lock()
 	l.stats.Requests++
 	if delayed {
 		l.stats.Delayed++
-		l.stats.Waited += time.Since(start)
+		l.stats.Waited += waited
 	}
 	if b != nil {
 		b.stats.Requests++
@@ -174,16 +184,24 @@ func (l *Limiter) Wait(ctx context.Context, fam Family, reserved bool) error {
 		}
 	}
 	l.mu.Unlock()
-	return nil
+	return waited, nil
 }
 
 // Do implements policy.Policy.
-func (l *Limiter) Do(req *policy.Request) (*http.Response, error) {
+func (l *Limiter) Do(req *policy.Request) (*http.Response, error) { return l.send(req, nil) }
+
+// send waits for the limiter, sends the try and records a throttling reply; m, when set, counts
+// the wait and the reply (see metrics.go).
+func (l *Limiter) send(req *policy.Request, m *apiMetrics) (*http.Response, error) {
 	ctx := req.Raw().Context()
-	if err := l.Wait(ctx, familyOf(req.Raw().Method, req.Raw().URL.Path), isReserved(ctx)); err != nil {
+	fam := familyOf(req.Raw().Method, req.Raw().URL.Path)
+	waited, err := l.wait(ctx, fam, isReserved(ctx))
+	if err != nil {
 		return nil, err
 	}
+	m.waited(fam, waited)
 	resp, err := req.Next()
+	m.replied(fam, resp, err)
 	if err == nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		l.observe(resp)
 	}

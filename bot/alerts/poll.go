@@ -96,6 +96,7 @@ func (p *Poller) poll(ctx context.Context, t *term) error {
 			st.Error = commands.Truncate(err.Error(), 300)
 		}
 	}
+	p.m.polled(st, newWM, err)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if cerr := p.st.CommitPoll(cctx, t.leader, newWM, st); cerr != nil {

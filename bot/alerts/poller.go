@@ -21,6 +21,7 @@ import (
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -80,6 +81,8 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Log receives the poller's records.
 	Log *slog.Logger
+	// Registerer receives the poller's metrics (see metrics.go); nil for none.
+	Registerer prometheus.Registerer
 }
 
 func (o *Options) defaults() {
@@ -121,6 +124,7 @@ type Poller struct {
 	pacer  *slackpost.Pacer
 	tags   *tagCache
 	me     ownIdentity
+	m      *metrics
 
 	// unconfirmed are posts Slack accepted whose confirmation Redis did not take (it was down);
 	// they are confirmed first thing in the next poll, so they are never posted twice.
@@ -144,6 +148,7 @@ func NewPoller(mde Source, api SlackAPI, st *store.Store, opts Options) *Poller 
 		budget: newMDEBudget(opts.MDEPerMinute),
 		pacer:  slackpost.NewPacer(every, opts.SlackBurst, opts.Sleep),
 		tags:   newTagCache(10*time.Minute, tagCacheSize),
+		m:      newMetrics(opts.Registerer, opts.Now),
 	}
 }
 
@@ -207,6 +212,7 @@ func (t *term) validUntil() time.Time {
 // lead polls while t's lock is held; it returns when ctx ends or the lead is lost.
 func (p *Poller) lead(ctx context.Context, t *term) {
 	l := t.leader
+	defer p.m.lead()()
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/commands"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -63,6 +64,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Registerer receives the runtime's metrics (see metrics.go); nil for none.
+	Registerer prometheus.Registerer
 }
 
 // Bot runs the socket-mode event loop.
@@ -84,6 +87,9 @@ type Bot struct {
 	// onApproval answers the responses that ask for an approval (HandleApproval sets it).
 	onApproval interact.ApprovalHandler
 	responder  interact.Responder
+	metrics    *metrics
+	// taken is when the event loop took the event it is handling (the loop's goroutine only).
+	taken time.Time
 }
 
 // New returns a bot reading events from a socketmode.Client's Events channel.
@@ -136,6 +142,7 @@ func New(log *slog.Logger, events <-chan socketmode.Event, ack acker, api slackA
 		b.lanes[l] = &lane{name: Lane(l), opts: o, jobs: make(chan job, o.Queue)}
 	}
 	b.limits = newUserLimits(opts.Now, opts.UserRate, b.lanes)
+	b.metrics = newMetrics(opts.Registerer, b)
 	return b
 }
 
@@ -184,6 +191,7 @@ func (b *Bot) safeDispatch(ctx context.Context, evt socketmode.Event) {
 			b.log.Error("event handling panicked", "type", string(evt.Type), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
+	b.taken = time.Now()
 	b.dispatch(ctx, evt)
 }
 
@@ -197,5 +205,7 @@ func (b *Bot) ackNow(ctx context.Context, req *socketmode.Request, payload any) 
 	defer cancel()
 	if err := b.ack.AckCtx(actx, req.EnvelopeID, payload); err != nil {
 		b.log.Warn("ack failed", "envelope", req.EnvelopeID, "type", req.Type, "err", err)
+		return
 	}
+	b.metrics.acked(req.Type, b.taken)
 }

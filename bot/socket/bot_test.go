@@ -379,7 +379,7 @@ func TestHealthHandler(t *testing.T) {
 			return io.ErrUnexpectedEOF
 		}
 		return nil
-	}}))
+	}}, nil))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)

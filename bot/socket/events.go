@@ -49,6 +49,7 @@ func (b *Bot) submit(ctx context.Context, j job, slash bool) string {
 	default:
 		j.progress.finish()
 		b.limits.done(j.req.UserID, j.lane)
+		b.metrics.rejected(j.lane.String())
 		b.log.Warn("lane full: refused a request", "user", j.req.UserID, "lane", j.lane.String())
 		return busyText(j.lane)
 	}

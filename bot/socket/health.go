@@ -73,10 +73,13 @@ func (h *Health) SlackReady(grace time.Duration) bool {
 // reports itself not ready.
 const ReadyGrace = 60 * time.Second
 
-// HealthHandler serves /healthz (the process answers) and /readyz (Slack connected recently and
-// every other check passes, e.g. Redis reachable).
-func HealthHandler(h *Health, checks map[string]func(context.Context) error) http.Handler {
+// HealthHandler serves /healthz (the process answers), /readyz (Slack connected recently and
+// every other check passes, e.g. Redis reachable) and, when metrics is not nil, /metrics.
+func HealthHandler(h *Health, checks map[string]func(context.Context) error, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -18,6 +18,7 @@ import (
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/sethvargo/go-envconfig"
 	"github.com/slack-go/slack"
@@ -45,6 +46,9 @@ type app struct {
 	appr    approvalWiring
 	alerts  *alerts.Poller
 	chans   *channelWatch
+	// metrics is the registry /metrics serves; cmdMetrics the commands' share of it.
+	metrics    *prometheus.Registry
+	cmdMetrics *commands.Metrics
 }
 
 // newLogger builds the process logger from the configuration.
@@ -73,7 +77,9 @@ type seams struct {
 
 // newApp builds everything.
 func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, health: socket.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}}
+	a := &app{cfg: cfg, log: log, health: socket.NewHealth(nil), appr: approvalWiring{approvalSeams: sm.approvals}, metrics: newRegistry()}
+	a.cmdMetrics = commands.NewMetrics(a.metrics)
+	apiMetrics := defender.NewMetrics(a.metrics)
 	defer func() {
 		if err != nil {
 			a.close()
@@ -82,7 +88,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.cred, err = newCredential(cfg, sm.transport); err != nil {
 		return nil, err
 	}
-	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope())}
+	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope()), defender.WithMetrics(apiMetrics)}
 	if sm.transport != nil {
 		mdeOpts = append(mdeOpts, defender.WithTransport(sm.transport))
 	}
@@ -92,19 +98,21 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
 		return nil, err
 	}
-	if a.graph, err = newGraphClient(cfg, a.cred, sm); err != nil {
+	if a.graph, err = newGraphClient(cfg, a.cred, sm, apiMetrics); err != nil {
 		return nil, err
 	}
 	if err = a.openRedis(ctx); err != nil {
 		return nil, err
 	}
+	store.InstrumentRedis(a.rdb, a.metrics)
 	a.slack = slack.New(cfg.SlackBotToken,
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionAppLevelToken(cfg.SlackAppToken),
 		slack.OptionLog(slog.NewLogLogger(log.With("component", "slack-go").Handler(), slog.LevelDebug)),
 		// A Web API call that never answers must not hold a worker forever (slack-go's default
 		// client has no timeout). The retry option goes after the client, which it wraps.
-		slack.OptionHTTPClient(&http.Client{Timeout: cmp.Or(sm.slackTimeout, slackCallTimeout)}),
+		slack.OptionHTTPClient(&http.Client{Timeout: cmp.Or(sm.slackTimeout, slackCallTimeout),
+			Transport: newSlackTransport(a.metrics, http.DefaultTransport)}),
 		slack.OptionRetry(3),
 	)
 	a.socket = socketmode.New(a.slack)
@@ -120,8 +128,10 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if err != nil {
 		return nil, err
 	}
-	router := commands.NewRouter(reg, authz, log, nil)
-	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, socketOptions(sm.socket, cfg))
+	router := commands.NewRouter(reg, authz, log, nil, commands.WithMetrics(a.cmdMetrics))
+	sockOpts := socketOptions(sm.socket, cfg)
+	sockOpts.Registerer = a.metrics
+	a.bot = socket.New(log, a.socket.Events, a.socket, a.slack, router, a.health, sockOpts)
 	a.wireApprovalCards()
 	a.wireAlertButtons(authz)
 	if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
@@ -133,7 +143,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 			"redis":          a.store.Ping,
 			"workers":        a.workersMoving,
 			"slack_channels": func(ctx context.Context) error { return a.chans.problem(ctx, false) },
-		}),
+		}, metricsHandler(a.metrics)),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	return a, nil

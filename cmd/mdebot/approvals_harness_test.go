@@ -58,6 +58,7 @@ type apOptions struct {
 	prefix    string                                      // its key prefix (a real Redis is shared by tests)
 	transport func(policy.Transporter) policy.Transporter // wraps the MDE transport
 	socket    socket.Options                              // the runtime's options
+	limits    defender.Limits                             // MDE's rate limits; none when nil
 }
 
 func startApprovals(t testing.TB, o apOptions) *apStack {
@@ -87,8 +88,11 @@ func startApprovals(t testing.TB, o apOptions) *apStack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.limits == nil {
+		o.limits = defender.Unlimited()
+	}
 	for range max(o.replicas, 1) {
-		a, err := newApp(t.Context(), cfg, newLogger(cfg, s.logs), seams{transport: transport, limits: defender.Unlimited(),
+		a, err := newApp(t.Context(), cfg, newLogger(cfg, s.logs), seams{transport: transport, limits: o.limits,
 			approvals: approvalSeams{now: s.clock.Now, sweepEvery: -1, redis: o.redis}, socket: o.socket})
 		if err != nil {
 			t.Fatal(err)

@@ -141,7 +141,7 @@ func checkProbesAndPorts(t *testing.T, objs map[string]map[string]any) {
 	for _, p := range dig(c, "ports").([]any) {
 		ports[toString(dig(p, "name"))] = toString(dig(p, "containerPort"))
 	}
-	srv := httptest.NewServer(socket.HealthHandler(socket.NewHealth(nil), nil))
+	srv := httptest.NewServer(socket.HealthHandler(socket.NewHealth(nil), nil, nil))
 	defer srv.Close()
 	for probe, want := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz", "startupProbe": "/healthz"} {
 		path := toString(dig(c, probe, "httpGet", "path"))

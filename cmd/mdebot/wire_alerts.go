@@ -36,6 +36,7 @@ func (a *app) newAlerts() {
 		PortalURL:      a.cfg.Cloud.PortalURL,
 		ActionButtons:  a.cfg.ActionsEnabled(),
 		Log:            a.log,
+		Registerer:     a.metrics,
 	})
 }
 

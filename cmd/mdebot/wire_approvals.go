@@ -51,6 +51,7 @@ func (a *app) newApprovals(authz *commands.Authorizer) error {
 	flow, err := commands.NewApprovals(commands.ApprovalsConfig{
 		Store: a.store, MDE: a.mde, Authz: authz, Policy: a.cfg.ApprovalRules(), Sink: sink,
 		Users: approvals.UserDirectory{API: a.slack}, PortalURL: a.cfg.Cloud.PortalURL, Now: a.appr.clock(), Log: a.log,
+		Metrics: a.cmdMetrics,
 	})
 	a.appr.flow = flow
 	return err

@@ -9,11 +9,11 @@ import (
 // default): the same credential as MDE, its own pipeline, bearer policy and rate limiter, the
 // host MDEBOT_GRAPH_URL or the cloud's, and always the cloud's Graph scope. It is nil with
 // MDEBOT_HUNT_API=mde, when hunt stays on the retiring MDE API.
-func newGraphClient(cfg *Config, cred azcore.TokenCredential, sm seams) (*defender.Client, error) {
+func newGraphClient(cfg *Config, cred azcore.TokenCredential, sm seams, m *defender.Metrics) (*defender.Client, error) {
 	if !cfg.HuntOnGraph() {
 		return nil, nil
 	}
-	opts := []defender.Option{defender.WithBaseURL(cfg.GraphURL()), defender.WithScope(cfg.GraphScope())}
+	opts := []defender.Option{defender.WithBaseURL(cfg.GraphURL()), defender.WithScope(cfg.GraphScope()), defender.WithMetrics(m)}
 	if sm.transport != nil {
 		opts = append(opts, defender.WithTransport(sm.transport))
 	}
