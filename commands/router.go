@@ -50,7 +50,7 @@ func (rt *Router) Handle(ctx context.Context, req Request) Response {
 	}
 	log := rt.log.With("ref", req.Ref, "user", req.UserID, "channel", req.ChannelID)
 	start := rt.now()
-	toks, err := Tokens(req.Text)
+	toks, err := requestTokens(&req)
 	if err != nil {
 		return Response{Text: ErrorMessage(err, req.Ref) + "\nType `help` for the list of commands."}
 	}
