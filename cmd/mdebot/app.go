@@ -163,7 +163,7 @@ func (a *app) openRedis(ctx context.Context) error {
 		a.rdb = emb.Client()
 		a.log.Warn("REDIS_URL is unset: using the embedded in-process store, which is single-replica and not durable")
 	} else {
-		rdb, err := store.Open(ctx, a.cfg.RedisURL, store.OpenOptions{})
+		rdb, err := store.Open(ctx, a.cfg.RedisURL, store.OpenOptions{AllowInsecureTLS: a.cfg.RedisInsecure})
 		if err != nil {
 			return fmt.Errorf("connect to REDIS_URL: %w", err)
 		}

@@ -219,6 +219,11 @@ func checkService(ck *checker, c *Config) {
 		ck.add("MDEBOT_REDIS_PREFIX", "may contain only letters, digits and _ . : -")
 	}
 	checkRedisURL(ck, c.RedisURL)
+	if c.RedisURL != "" && store.InsecureTLS(c.RedisURL) && !c.RedisInsecure {
+		ck.add("REDIS_URL", "turns off the check of the Redis server's TLS certificate (skip_verify=true), so anyone "+
+			"on the network path could read and change the bot's state; remove it (SSL_CERT_DIR trusts a private CA), "+
+			"or set MDEBOT_REDIS_INSECURE=true to accept the risk on purpose")
+	}
 }
 
 // checkRedisURL checks an optional REDIS_URL with the parser store.Open uses, so that every form

@@ -84,6 +84,7 @@ func (c Config) settings() [][2]string {
 		{"MDEBOT_HUNT_API", c.HuntAPI},
 		{"REDIS_URL", or(displayURL(c.RedisURL), " (embedded in-process store)")},
 		{"MDEBOT_REDIS_PREFIX", c.RedisPrefix},
+		{"MDEBOT_REDIS_INSECURE", strconv.FormatBool(c.RedisInsecure)},
 		{"MDEBOT_ALERT_CHANNEL", or(c.AlertChannel, " (notifications off)")},
 		{"MDEBOT_ALERT_ROUTES", or(c.AlertRoutes, "")},
 		{"MDEBOT_ALERT_MIN_SEVERITY", c.AlertMinSeverity},
