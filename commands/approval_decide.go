@@ -58,7 +58,7 @@ func (a *Approvals) Decide(ctx context.Context, id, clicker string, d Decision, 
 	if refusal != "" {
 		return Outcome{Refusal: refusal}
 	}
-	isApprover, err := a.authz.Has(ctx, clicker, Approver)
+	isApprover, err := a.authz.HasNow(ctx, clicker, Approver)
 	if err != nil {
 		a.log.Error("role check failed at click time", "request", id, "user", clicker, "err", err)
 		return Outcome{Approval: ap, Refusal: msgRolesDown}

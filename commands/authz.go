@@ -116,6 +116,31 @@ func (a *Authorizer) Roles(ctx context.Context, user string) Roles {
 	return Roles{Viewer: has(Viewer), Responder: has(Responder), Approver: has(Approver)}
 }
 
+// HasNow is Has with every user group read again from Slack, bypassing the cache: an approval
+// click is checked against membership as it is at that moment, so that someone removed from an
+// approver group cannot approve during the cache's lifetime.
+func (a *Authorizer) HasNow(ctx context.Context, user string, role Role) (bool, error) {
+	a.mu.Lock()
+	for _, id := range a.roleIDs(role) {
+		delete(a.cache, id)
+	}
+	a.mu.Unlock()
+	return a.Has(ctx, user, role)
+}
+
+// roleIDs are the configured IDs that grant role.
+func (a *Authorizer) roleIDs(role Role) []string {
+	switch role {
+	case Viewer:
+		return slices.Concat(a.policy.Viewers, a.policy.Responders, a.policy.Approvers)
+	case Responder:
+		return a.policy.Responders
+	case Approver:
+		return a.policy.Approvers
+	}
+	return nil
+}
+
 func (a *Authorizer) member(ctx context.Context, user string, ids []string) (bool, error) {
 	if user == "" {
 		return false, nil
