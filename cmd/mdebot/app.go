@@ -108,7 +108,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	a.socket = socketmode.New(a.slack)
 	a.chans = &channelWatch{api: a.slack, chans: configuredChannels(cfg), log: log, now: time.Now}
 	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
-		socket.GroupLister{API: a.slack}, 0, nil)
+		socket.GroupLister{API: a.slack}, 0, nil).WithAccounts(&socket.AccountReader{API: a.slack})
 	if err = a.newApprovals(authz); err != nil {
 		return nil, err
 	}

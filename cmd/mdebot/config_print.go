@@ -93,7 +93,7 @@ func (c Config) settings() [][2]string {
 		{"MDEBOT_APPROVAL_CHANNEL", or(c.ApprovalChannel, "")},
 		{"MDEBOT_RESPONDERS", or(strings.Join(c.Responders, ","), " (nobody)")},
 		{"MDEBOT_APPROVERS", or(strings.Join(c.Approvers, ","), " (nobody)")},
-		{"MDEBOT_VIEWERS", or(strings.Join(c.Viewers, ","), " (every workspace member)")},
+		{"MDEBOT_VIEWERS", or(strings.Join(c.Viewers, ","), " (full members of the workspace: no guests, nobody from another organisation)")},
 		{"MDEBOT_APPROVAL_TTL", shortDuration(c.ApprovalTTL)},
 		{"MDEBOT_APPROVALS_REQUIRED", strconv.Itoa(c.ApprovalsRequired)},
 		{"MDEBOT_APPROVAL_POLICY", or(c.RawApprovalPolicy, " (scan and alert updates need no approval, the rest MDEBOT_APPROVALS_REQUIRED)")},
