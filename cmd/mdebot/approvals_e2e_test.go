@@ -74,7 +74,7 @@ func TestApprovalEndToEnd(t *testing.T) {
 	}
 	s.waitThread(t, c, "<@U0RESP> Approved by <@U0LEAD>. Done: Defender action")
 	s.waitThread(t, c, "Defender finished isolate on `laptop-alice.contoso.com`: Succeeded")
-	audit := string(s.askPost(t, watcher, "audit "+c.id).Blocks)
+	audit := string(s.askPost(t, resp, "audit "+c.id).Blocks)
 	for _, ev := range []string{"requested", "approved", "executing", "executed", "succeeded"} {
 		if !strings.Contains(audit, ev) {
 			t.Errorf("audit lacks %q:\n%s", ev, audit)
