@@ -42,6 +42,8 @@ type Outcome struct {
 const (
 	msgUnknownRequest = "This button does not belong to a request mdebot knows (it may be older than 7 days). Nothing was done."
 	msgWrongCard      = "This button does not belong to the request on this card. Nothing was done."
+	msgNoCard         = "This click does not come from a request card, so mdebot cannot tell which request it is for. Nothing was done."
+	msgCardPending    = "This request's card is not recorded yet, so the click cannot be checked against it. Nothing was done; try again in a moment."
 	msgStoreDown      = "mdebot cannot reach its state store (Redis) right now, so it cannot check or record this. Nothing was done and the request is unchanged; try again in a minute."
 	msgRolesDown      = "Your permissions could not be checked right now (Slack did not answer), so nothing was done. The request is unchanged; try again in a minute."
 )
@@ -56,7 +58,7 @@ func (a *Approvals) Decide(ctx context.Context, id, clicker string, d Decision, 
 	if refusal != "" {
 		return Outcome{Refusal: refusal}
 	}
-	isApprover, err := a.authz.Has(ctx, clicker, Approver)
+	isApprover, err := a.authz.HasNow(ctx, clicker, Approver)
 	if err != nil {
 		a.log.Error("role check failed at click time", "request", id, "user", clicker, "err", err)
 		return Outcome{Approval: ap, Refusal: msgRolesDown}
@@ -128,7 +130,17 @@ func (a *Approvals) load(ctx context.Context, id string, from CardRef) (Approval
 		a.log.Error("decode request", "request", id, "err", err)
 		return Approval{}, msgUnknownRequest
 	}
-	if from.TS != "" && ap.CardTS != "" && (from.TS != ap.CardTS || from.Channel != ap.CardChannel) {
+	// Every click is bound to its card: one that names no message, or that comes before the
+	// card's place is recorded, cannot be checked against it and is refused.
+	if from.TS == "" || from.Channel == "" {
+		a.log.Warn("click without a message", "request", id)
+		return Approval{}, msgNoCard
+	}
+	if ap.CardTS == "" {
+		a.log.Warn("click before the card was recorded", "request", id, "channel", from.Channel, "ts", from.TS)
+		return Approval{}, msgCardPending
+	}
+	if from.TS != ap.CardTS || from.Channel != ap.CardChannel {
 		a.log.Warn("button from another message", "request", id, "channel", from.Channel, "ts", from.TS)
 		return Approval{}, msgWrongCard
 	}

@@ -269,7 +269,7 @@ func (a *Approvals) packageLink(ctx context.Context, ap Approval, now time.Time)
 	if err != nil || tr.Outcome != store.OutcomeChanged {
 		return "", time.Time{}
 	}
-	a.record(ctx, ap, "package ready", botActor, ap.ActionID, "investigation package link posted in the card's thread")
+	a.record(ctx, ap, "package ready", botActor, ap.ActionID, "investigation package link sent by direct message to the requester and approvers")
 	return uri, sasExpiry(uri)
 }
 

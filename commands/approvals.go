@@ -208,18 +208,18 @@ func (a *Approvals) person(ctx context.Context, id string) string {
 func commentTag(id string) string { return "mdebot " + id + ":" }
 
 // Audit implements AuditReader over the trail.
-func (a *Approvals) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
-	evs, err := a.st.Audit(ctx, store.AuditFilter{MachineID: q.MachineID, Target: q.Target, User: q.User,
-		ActionID: q.ActionID, Offset: q.Offset, Limit: q.Limit})
+func (a *Approvals) Audit(ctx context.Context, q AuditQuery) (AuditPage, error) {
+	r, err := a.st.AuditScan(ctx, store.AuditFilter{MachineID: q.MachineID, Target: q.Target, User: q.User,
+		ActionID: q.ActionID, Offset: q.Offset, Limit: q.Limit, Window: q.Window})
 	if err != nil {
-		return nil, err
+		return AuditPage{}, err
 	}
-	out := make([]AuditEntry, len(evs))
-	for i, e := range evs {
+	out := make([]AuditEntry, len(r.Events))
+	for i, e := range r.Events {
 		out[i] = AuditEntry{ID: e.ID, Time: e.Time, Event: e.Event, Actor: e.Actor, Verb: e.Verb, Target: e.Target,
 			MachineID: e.MachineID, Request: e.Request, ActionID: e.ActionID, Detail: e.Detail}
 	}
-	return out, nil
+	return AuditPage{Entries: out, Stopped: r.Stopped, Scanned: r.Scanned, StoppedAt: r.StoppedAt}, nil
 }
 
 // plainList writes "U1, U2".

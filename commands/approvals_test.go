@@ -92,7 +92,8 @@ func TestApprovalFlow(t *testing.T) {
 	if diff := cmp.Diff(wantEvents, f.sink.events()); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
 	}
-	trail, err := f.ap.Audit(ctx, AuditQuery{ActionID: ap.ID})
+	page, err := f.ap.Audit(ctx, AuditQuery{ActionID: ap.ID})
+	trail := page.Entries
 	if err != nil || len(trail) != 7 || trail[0].Event != "succeeded" || trail[6].Event != "requested" {
 		t.Errorf("audit of %s: %+v %v", ap.ID, trail, err)
 	}

@@ -24,7 +24,8 @@ func auditVerb(d Deps) *Verb {
 			"Filter by a device (its ID or name), a person (@alice), an action ID, a request ID (req-…), or an indicator value.",
 			"Example: `audit @alice`",
 		},
-		Role: Viewer,
+		// The trail names people, devices and reasons: responders and approvers only.
+		Role: Responder,
 	}
 	v.Run = func(ctx context.Context, c *Call) (Response, error) {
 		_, pos, err := options(c)
@@ -48,13 +49,19 @@ func auditVerb(d Deps) *Verb {
 		if d.Audit == nil {
 			return Response{Text: noAuditTrail}, nil
 		}
-		entries, err := d.Audit.Audit(ctx, q)
+		page, err := d.Audit.Audit(ctx, q)
 		if err != nil {
 			return Response{}, fmt.Errorf("audit: reading the trail: %w", err)
 		}
 		view := AuditView{Filter: filter}
-		view.Entries, view.More = cutPage(c, entries, offset, pageSize)
-		return Response{Text: pageText("Audit trail, "+filter, offset, len(view.Entries), view.More, "entry", "entries"), View: view}, nil
+		view.Entries, view.More = cutPage(c, page.Entries, offset, pageSize)
+		text := pageText("Audit trail, "+filter, offset, len(view.Entries), view.More, "entry", "entries")
+		if page.Stopped && view.More == nil {
+			view.Stopped = fmt.Sprintf("Searched the newest %d entries, back to %s, and stopped there: older entries were not searched. The Redis stream, the log and the audit channel keep them.",
+				page.Scanned, stamp(page.StoppedAt))
+			text += " " + view.Stopped
+		}
+		return Response{Text: text, View: view}, nil
 	}
 	return v
 }

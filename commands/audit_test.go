@@ -15,15 +15,17 @@ import (
 // auditFake is an AuditReader whose answer is a function; it remembers the queries it got.
 type auditFake struct {
 	fn      func(q AuditQuery) ([]AuditEntry, error)
+	stopped time.Time // when set, the answer says the search stopped at this entry's time
 	mu      sync.Mutex
 	queries []AuditQuery
 }
 
-func (a *auditFake) Audit(_ context.Context, q AuditQuery) ([]AuditEntry, error) {
+func (a *auditFake) Audit(_ context.Context, q AuditQuery) (AuditPage, error) {
 	a.mu.Lock()
 	a.queries = append(a.queries, q)
 	a.mu.Unlock()
-	return a.fn(q)
+	entries, err := a.fn(q)
+	return AuditPage{Entries: entries, Stopped: !a.stopped.IsZero(), Scanned: 10000, StoppedAt: a.stopped}, err
 }
 
 // trail answers from n entries, newest first.

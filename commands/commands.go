@@ -17,6 +17,10 @@ type Request struct {
 	Text string
 	// Offset is set when a "more" button asks for the next page of a list.
 	Offset int
+	// Args, when set, is a request the bot built (a modal's submission): the verb, then each
+	// argument as one literal value (white space collapsed), never split, never an option and
+	// never markup, whatever quotes or brackets it holds. Text is then ignored.
+	Args []string
 }
 
 // Response is what a command answers. The renderer in bot turns it into Slack blocks; nothing

@@ -7,9 +7,20 @@ import (
 	"github.com/mdebot/mdebot/defender"
 )
 
-// AuditReader reads the audit trail, newest first.
+// AuditReader reads the audit trail, newest first, within a bounded window of the newest
+// entries.
 type AuditReader interface {
-	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+	Audit(ctx context.Context, q AuditQuery) (AuditPage, error)
+}
+
+// AuditPage is what an audit query found, and where it stopped reading.
+type AuditPage struct {
+	Entries []AuditEntry
+	// Stopped says the query read its window of Scanned newest entries, back to StoppedAt, and
+	// did not search older ones.
+	Stopped   bool
+	Scanned   int
+	StoppedAt time.Time
 }
 
 // AuditQuery selects audit entries: all that match every non-empty field.
@@ -20,6 +31,8 @@ type AuditQuery struct {
 	ActionID  string // MDE machine action id or approval request id
 	Offset    int
 	Limit     int
+	// Window is how many of the newest entries to read at most; 0 is the store's default.
+	Window int
 }
 
 // Probe is one check of the status command.

@@ -58,7 +58,7 @@ func (rt *Router) Handle(ctx context.Context, req Request) (resp Response) {
 	defer func() { rt.metrics.command(verb, resp, failure) }()
 	log := rt.log.With("ref", req.Ref, "user", req.UserID, "channel", req.ChannelID)
 	start := rt.now()
-	toks, err := Tokens(req.Text)
+	toks, err := requestTokens(&req)
 	if err != nil {
 		failure = err
 		return Response{Text: ErrorMessage(err, req.Ref) + "\nType `help` for the list of commands."}

@@ -197,10 +197,30 @@ func blanks(s string) string {
 }
 
 // QuoteArg quotes free text (a reason typed in a modal) as one command argument, so that Tokens
-// gives it back whole: & < > as Slack encodes them in commands, and every kind of double quote
-// escaped. The text must not end with a backslash (callers end it with a closing parenthesis).
+// gives it back whole and as typed: & < > as Slack encodes them in commands, and every quote of
+// the double family (" “ ” „ ‟ « » ＂, any of which would end the quoted part) escaped with a
+// backslash. Trailing backslashes go after the closing quote, where they are plain text.
 func QuoteArg(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, `\"`, "“", `\"`, "”", `\"`, "„", `\"`)
-	return `"` + r.Replace(s) + `"`
+	body := strings.TrimRight(s, `\`)
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range body {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case family(r) == '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s[len(body):])
+	return b.String()
 }

@@ -180,6 +180,8 @@ type AuditView struct {
 	Filter  string
 	Entries []AuditEntry
 	More    *More
+	// Stopped, when set, says the search stopped before the oldest entry, and where.
+	Stopped string
 }
 
 func (ChoiceView) isView()        {}

@@ -23,6 +23,9 @@ const (
 	AuditRetention = 365 * 24 * time.Hour
 	// auditBatch is how many entries one read of the stream returns.
 	auditBatch = 500
+	// AuditScanWindow is how many of the newest entries one query reads at most, so that a
+	// filter that matches little does not read the whole trail on every command.
+	AuditScanWindow = 10000
 )
 
 // AuditEvent is one entry of the audit trail.
@@ -53,6 +56,18 @@ type AuditFilter struct {
 	ActionID string
 	Offset   int
 	Limit    int
+	// Window is how many of the newest entries the query reads at most; 0 is AuditScanWindow.
+	Window int
+}
+
+// AuditResult is what a query found, and where it stopped reading.
+type AuditResult struct {
+	Events []AuditEvent
+	// Stopped says the query reached its window before the oldest entry: older entries were
+	// not searched. Scanned entries were read, back to StoppedAt.
+	Stopped   bool
+	Scanned   int
+	StoppedAt time.Time
 }
 
 func (s *Store) auditKey() string { return s.key("audit", "stream") }
@@ -82,21 +97,34 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) (string, error) {
 	return add.Val(), nil
 }
 
-// Audit returns the entries f selects, newest first, skipping f.Offset
-// matches and returning at most f.Limit (all when Limit is 0). It reads the
-// stream from its end in batches, so a query that matches little reads the
-// whole (bounded) trail.
+// Audit returns the entries f selects, newest first (see AuditScan).
 func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
-	var out []AuditEvent
+	r, err := s.AuditScan(ctx, f)
+	return r.Events, err
+}
+
+// AuditScan returns the entries f selects, newest first, skipping f.Offset
+// matches and returning at most f.Limit (all when Limit is 0). It reads the
+// stream from its end in batches, and at most f.Window entries, and says
+// whether it stopped before the oldest one.
+func (s *Store) AuditScan(ctx context.Context, f AuditFilter) (AuditResult, error) {
+	window := f.Window
+	if window <= 0 {
+		window = AuditScanWindow
+	}
+	var r AuditResult
 	skipped := 0
 	end := "+"
 	for {
-		batch, err := s.rdb.XRevRangeN(ctx, s.auditKey(), end, "-", auditBatch).Result()
+		n := min(auditBatch, window-r.Scanned)
+		batch, err := s.rdb.XRevRangeN(ctx, s.auditKey(), end, "-", int64(n)).Result()
 		if err != nil {
-			return nil, wrap("audit", err)
+			return AuditResult{}, wrap("audit", err)
 		}
 		for _, m := range batch {
 			e := auditEvent(m)
+			r.Scanned++
+			r.StoppedAt = e.Time
 			if !f.matches(e) {
 				continue
 			}
@@ -104,15 +132,24 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error) 
 				skipped++
 				continue
 			}
-			out = append(out, e)
-			if f.Limit > 0 && len(out) == f.Limit {
-				return out, nil
+			r.Events = append(r.Events, e)
+			if f.Limit > 0 && len(r.Events) == f.Limit {
+				return r, nil
 			}
 		}
-		if len(batch) < auditBatch {
-			return out, nil
+		if len(batch) < n {
+			return r, nil
 		}
 		end = "(" + batch[len(batch)-1].ID
+		if r.Scanned >= window {
+			// Stopped only if something older remains.
+			more, err := s.rdb.XRevRangeN(ctx, s.auditKey(), end, "-", 1).Result()
+			if err != nil {
+				return AuditResult{}, wrap("audit", err)
+			}
+			r.Stopped = len(more) > 0
+			return r, nil
+		}
 	}
 }
 

@@ -45,7 +45,15 @@ type OpenOptions struct {
 	// DialerRetries is how many times a failed dial is attempted again
 	// before giving up on that connection (default 2).
 	DialerRetries int
+	// AllowInsecureTLS accepts a rediss:// URL with skip_verify=true, which
+	// trusts any certificate (anyone on the path can read and change what the
+	// bot stores). Without it such a URL is refused (MDEBOT_REDIS_INSECURE).
+	AllowInsecureTLS bool
 }
+
+// ErrInsecureTLS is the refusal of a URL with skip_verify=true when
+// OpenOptions.AllowInsecureTLS is not set; it wraps ErrInvalidURL.
+var ErrInsecureTLS = fmt.Errorf("%w: skip_verify=true turns off the check of the Redis server's TLS certificate", ErrInvalidURL)
 
 // Open turns a REDIS_URL into a connected client and checks it with PING.
 // The caller owns the client and closes it.
@@ -73,6 +81,9 @@ func Open(ctx context.Context, redisURL string, opts OpenOptions) (redis.Univers
 	if err != nil {
 		return nil, err
 	}
+	if cfg.insecure() && !opts.AllowInsecureTLS {
+		return nil, ErrInsecureTLS
+	}
 	rdb := cfg.newClient(opts)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
@@ -86,6 +97,13 @@ func Open(ctx context.Context, redisURL string, opts OpenOptions) (redis.Univers
 func ValidateURL(redisURL string) error {
 	_, err := parseURL(redisURL)
 	return err
+}
+
+// InsecureTLS reports whether redisURL is usable and turns off the check of
+// the server's TLS certificate (skip_verify=true).
+func InsecureTLS(redisURL string) bool {
+	cfg, err := parseURL(redisURL)
+	return err == nil && cfg.insecure()
 }
 
 // newClient builds the client for whichever topology the URL named, with

@@ -57,6 +57,26 @@ func parseURL(raw string) (*clientConfig, error) {
 	return cfg, nil
 }
 
+// insecure reports whether the URL turns off the check of the server's TLS certificate
+// (skip_verify=true).
+func (c *clientConfig) insecure() bool {
+	var tc []*tls.Config
+	switch {
+	case c.single != nil:
+		tc = append(tc, c.single.TLSConfig)
+	case c.cluster != nil:
+		tc = append(tc, c.cluster.TLSConfig)
+	case c.failover != nil:
+		tc = append(tc, c.failover.TLSConfig)
+	}
+	for _, t := range tc {
+		if t != nil && t.InsecureSkipVerify {
+			return true
+		}
+	}
+	return false
+}
+
 // splitURL cuts raw into scheme, userinfo (with its "@"), the comma-separated
 // hosts and the rest (path, query, fragment). net/url cannot parse a host
 // list, so the authority is split here.

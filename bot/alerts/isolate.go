@@ -7,7 +7,6 @@ import (
 
 	"github.com/mdebot/mdebot/bot/interact"
 	"github.com/mdebot/mdebot/bot/render"
-	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
 	"github.com/slack-go/slack"
 )
@@ -24,7 +23,7 @@ type isolateMeta struct {
 
 // HandleIsolate wires the "Isolate device" button of alert messages into the approval flow:
 // the click asks for a reason in a modal, and the submission runs `isolate <device> <reason>` as
-// the person who submitted it, so the request meets the same role check, policy and approval
+// the person who submitted it (as structured arguments, never rebuilt command text), so the request meets the same role check, policy and approval
 // card as the slash command. Nothing runs without an approval the policy asks for.
 func HandleIsolate(h interact.Host) {
 	// The runtime opens the modal at once: a trigger_id lasts 3 seconds.
@@ -50,8 +49,9 @@ func HandleIsolate(h interact.Host) {
 			if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || !defender.IsMachineID(meta.MachineID) {
 				return
 			}
-			text := "isolate " + meta.MachineID + " " + commands.QuoteArg(isolateReason(cb)+" (alert "+meta.AlertID+")")
-			h.RunCommand(ctx, interact.Reply{UserID: cb.User.ID, ChannelID: meta.Channel}, text)
+			// Structured arguments: no text typed in the form can become an option.
+			h.RunArgs(ctx, interact.Reply{UserID: cb.User.ID, ChannelID: meta.Channel},
+				"isolate", meta.MachineID, isolateReason(cb)+" (alert "+meta.AlertID+")")
 		},
 	})
 }

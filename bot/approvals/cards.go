@@ -24,6 +24,7 @@ type cardAPI interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 }
 
 // Options configure the approval cards.
@@ -97,7 +98,18 @@ func (a *Cards) requested(ctx context.Context, to interact.Reply, resp commands.
 		a.host.Respond(ctx, to, render.Mrkdwn(text), false)
 		return
 	}
-	if err := a.flow.SetCard(ctx, ap.ID, ch, ts); err != nil {
+	if err := a.flow.SetCard(ctx, ap.ID, ch, ts); err != nil && ap.State == commands.ApprovalPending {
+		// A card whose place is not recorded refuses every click (each is bound to its card),
+		// so the request could never be decided: withdraw it, and say so on the card.
+		a.log.Error("card location not recorded: request withdrawn", "request", ap.ID, "err", err)
+		a.flow.Abandon(ctx, ap.ID, "the approval card could not be recorded")
+		gone := render.Mrkdwn("Request " + ap.ID + " was withdrawn: mdebot could not record this card, so its buttons could not be checked. Nothing was done; ask again.")
+		if _, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText(gone.Text, false), slack.MsgOptionBlocks(gone.Blocks...)); err != nil {
+			a.log.Warn("withdrawn card not updated", "request", ap.ID, "err", err)
+		}
+		a.host.Respond(ctx, to, render.Mrkdwn("Your request "+ap.ID+" could not be recorded with its card, so it was withdrawn and nothing was done. Try again in a minute."), false)
+		return
+	} else if err != nil {
 		a.log.Error("card location not recorded", "request", ap.ID, "err", err)
 	}
 	ap.CardChannel, ap.CardTS = ch, ts

@@ -157,12 +157,12 @@ func (a *Cards) onCancelSubmit(ctx context.Context, cb slack.InteractionCallback
 		a.after(ctx, cb.User.ID, m.Channel, commands.Outcome{Refusal: refusal})
 		return
 	}
-	// commands.QuoteArg needs text that does not end with a backslash.
-	reason := strings.TrimRight(strings.Join(strings.Fields(reasonOf(cb)), " "), `\ `)
+	reason := strings.Join(strings.Fields(reasonOf(cb)), " ")
 	if reason == "" {
 		reason = commands.DefaultCancelReason
 	}
-	a.host.RunCommand(ctx, interact.Reply{UserID: cb.User.ID, ChannelID: m.Channel}, "cancel "+action+" "+commands.QuoteArg(reason))
+	// Structured arguments, never rebuilt command text: no reason can add an option.
+	a.host.RunArgs(ctx, interact.Reply{UserID: cb.User.ID, ChannelID: m.Channel}, "cancel", action, reason)
 }
 
 // after shows a modal's outcome: the card, and the refusal or note to the person (a modal has

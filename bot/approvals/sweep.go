@@ -3,11 +3,14 @@ package approvals
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender"
+	"github.com/slack-go/slack"
 )
 
 // DefaultSweepEvery is how often RunSweeper sweeps.
@@ -62,10 +65,29 @@ func (a *Cards) follow(ctx context.Context, id string) error {
 	return nil
 }
 
-// postPackage posts a collection's download link in the card's thread only: it is a short-lived
-// signed link, so it is never logged, audited or put on the card.
+// postPackage sends a collection's download link by direct message to the requester and the
+// approvers only: it is a short-lived signed link that lets whoever holds it download the
+// device's forensic data, so it is never posted in a channel, logged, audited or put on the
+// card. The card's thread says who got it.
 func (a *Cards) postPackage(ctx context.Context, p commands.Progress) {
-	a.tell(ctx, p.Approval, render.PackageReady(p, a.now()))
+	text := render.PackageReady(p, a.now())
+	var sent []string
+	for _, u := range slices.Compact(slices.Sorted(slices.Values(append([]string{p.Approval.Requester}, p.Approval.Voters()...)))) {
+		im, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{u}})
+		if err == nil {
+			_, _, err = a.api.PostMessageContext(ctx, im.ID, slack.MsgOptionText(text+" (request "+p.Approval.ID+")", false))
+		}
+		if err != nil {
+			a.log.Warn("package link not sent", "request", p.Approval.ID, "user", u, "err", err)
+			continue
+		}
+		sent = append(sent, render.Mention(u))
+	}
+	note := "The investigation package is ready; its link was sent by direct message to " + strings.Join(sent, ", ") + "."
+	if len(sent) == 0 {
+		note = "The investigation package is ready, but its link could not be sent by direct message; download it from the Defender portal."
+	}
+	a.tell(ctx, p.Approval, note)
 }
 
 // RunSweeper sweeps every interval (DefaultSweepEvery when not positive) until ctx ends.

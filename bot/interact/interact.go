@@ -57,6 +57,10 @@ type Host interface {
 	// RunCommand runs text through the router as to.UserID, as if typed after a click, and
 	// answers to.
 	RunCommand(ctx context.Context, to Reply, text string)
+	// RunArgs runs a request the bot built (a modal's submission) as to.UserID: the verb, then
+	// each argument as one literal value (commands.Request.Args), so that nothing typed in a
+	// form can split into more arguments or options. It answers to.
+	RunArgs(ctx context.Context, to Reply, args ...string)
 }
 
 // Reply is who asked and where the answer goes.

@@ -24,7 +24,11 @@ func (b *msgBuilder) audit(v commands.AuditView) string {
 	if v.Filter != "" {
 		title += ": " + v.Filter
 	}
-	return b.itemList(title, "entry", "entries", items, v.More)
+	out := b.itemList(title, "entry", "entries", items, v.More)
+	if v.Stopped != "" {
+		out += "\n_" + b.inline(v.Stopped, 300) + "_"
+	}
+	return out
 }
 
 // auditEmoji marks an audit event.

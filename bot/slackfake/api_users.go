@@ -18,7 +18,13 @@ type User struct {
 	IsOwner           bool
 	IsRestricted      bool // multi-channel guest
 	IsUltraRestricted bool // single-channel guest
-	TZ                string
+	// TeamID is the user's home team; empty: the workspace's (Options.TeamID). A Slack Connect
+	// user from another organisation has their own team's id.
+	TeamID string
+	// IsStranger marks a user Slack reports as from another organisation (is_stranger, in the
+	// user type of Slack's SDK, @slack/web-api UsersInfoResponse); it is sent only when true.
+	IsStranger bool
+	TZ         string
 }
 
 // Channel is a conversation as conversations.info reports it.
@@ -91,12 +97,16 @@ func (f *Fake) usersInfo(req *apiRequest) (map[string]any, error) {
 
 func (f *Fake) userObject(u User) map[string]any {
 	name := cmp.Or(u.Name, strings.ToLower(u.ID))
-	return map[string]any{
-		"id": u.ID, "team_id": f.opts.TeamID, "name": name, "real_name": u.RealName, "deleted": u.Deleted,
+	obj := map[string]any{
+		"id": u.ID, "team_id": cmp.Or(u.TeamID, f.opts.TeamID), "name": name, "real_name": u.RealName, "deleted": u.Deleted,
 		"is_bot": u.IsBot, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_restricted": u.IsRestricted,
 		"is_ultra_restricted": u.IsUltraRestricted, "tz": u.TZ, "is_app_user": false,
 		"profile": map[string]any{"real_name": u.RealName, "display_name": name, "email": u.Email},
 	}
+	if u.IsStranger {
+		obj["is_stranger"] = true
+	}
+	return obj
 }
 
 // usergroupsUsersList returns a user group's members.

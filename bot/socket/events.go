@@ -199,6 +199,15 @@ func (b *Bot) RunCommand(ctx context.Context, to interact.Reply, text string) {
 	b.runJob(ctx, j)
 }
 
+// RunArgs runs a request the bot built, one literal value per argument (see interact.Host).
+func (b *Bot) RunArgs(ctx context.Context, to interact.Reply, args ...string) {
+	if to.Ref == "" {
+		to.Ref = commands.NewRef()
+	}
+	b.runJob(ctx, job{req: commands.Request{Ref: to.Ref, UserID: to.UserID, ChannelID: to.ChannelID, Args: args},
+		responseURL: to.ResponseURL, received: b.opts.Now(), fromButton: true})
+}
+
 // reply is who the job answers.
 func (j job) reply() interact.Reply {
 	return interact.Reply{Ref: j.req.Ref, UserID: j.req.UserID, ChannelID: j.req.ChannelID, ResponseURL: j.responseURL}

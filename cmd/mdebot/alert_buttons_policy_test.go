@@ -66,7 +66,7 @@ func TestReviewAlertButtonsBypassApprovalPolicy(t *testing.T) {
 		t.Errorf("the Resolve button resolved alert %s as %s although MDEBOT_APPROVAL_POLICY says alert=never", alertID, a.Classification)
 	}
 	// Both attempts (the command's and the button's) are in the audit trail.
-	if body := s.ask(t, "U0VIEW", "audit "+alertID); strings.Count(body, "never from chat") < 2 {
+	if body := s.ask(t, "U0RESP", "audit "+alertID); strings.Count(body, "never from chat") < 2 {
 		t.Errorf("the button's attempt is not in the audit trail: %s", abbreviate(body))
 	}
 }

@@ -73,7 +73,7 @@ func TestAlertNotificationsEndToEnd(t *testing.T) {
 	if body := s.ask(t, "U0VIEW", "mute machine "+dev+" for 2h x"); !strings.Contains(body, "not allowed") {
 		t.Errorf("a viewer muted: %s", abbreviate(body))
 	}
-	if body := s.ask(t, "U0VIEW", "audit"); !strings.Contains(body, "muted") {
+	if body := s.ask(t, "U0RESP", "audit"); !strings.Contains(body, "muted") {
 		t.Errorf("the mute is not in the audit trail: %s", abbreviate(body))
 	}
 	if body := s.ask(t, "U0VIEW", "status"); !strings.Contains(body, "Alert poller") {
@@ -228,7 +228,7 @@ func TestAlertButtonsAssignAndResolve(t *testing.T) {
 	if a, _ := s.mde.Fake.Alert(alertID); a.Status != "Resolved" || a.Classification != "FalsePositive" {
 		t.Errorf("after Resolve: %s %s", a.Status, a.Classification)
 	}
-	if body := s.ask(t, "U0VIEW", "audit "+alertID); !strings.Contains(body, "U0RESP") {
+	if body := s.ask(t, "U0RESP", "audit "+alertID); !strings.Contains(body, "U0RESP") {
 		t.Errorf("the button's changes are not in the audit trail: %s", abbreviate(body))
 	}
 }

@@ -118,7 +118,7 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	a.socket = socketmode.New(a.slack)
 	a.chans = &channelWatch{api: a.slack, chans: configuredChannels(cfg), log: log, now: time.Now}
 	authz := commands.NewAuthorizer(commands.Policy{Viewers: cfg.Viewers, Responders: cfg.Responders, Approvers: cfg.Approvers},
-		socket.GroupLister{API: a.slack}, 0, nil)
+		socket.GroupLister{API: a.slack}, 0, nil).WithAccounts(&socket.AccountReader{API: a.slack})
 	if err = a.newApprovals(authz); err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (a *app) openRedis(ctx context.Context) error {
 		a.rdb = emb.Client()
 		a.log.Warn("REDIS_URL is unset: using the embedded in-process store, which is single-replica and not durable")
 	} else {
-		rdb, err := store.Open(ctx, a.cfg.RedisURL, store.OpenOptions{})
+		rdb, err := store.Open(ctx, a.cfg.RedisURL, store.OpenOptions{AllowInsecureTLS: a.cfg.RedisInsecure})
 		if err != nil {
 			return fmt.Errorf("connect to REDIS_URL: %w", err)
 		}

@@ -74,7 +74,7 @@ func TestApprovalEndToEnd(t *testing.T) {
 	}
 	s.waitThread(t, c, "<@U0RESP> Approved by <@U0LEAD>. Done: Defender action")
 	s.waitThread(t, c, "Defender finished isolate on `laptop-alice.contoso.com`: Succeeded")
-	audit := string(s.askPost(t, watcher, "audit "+c.id).Blocks)
+	audit := string(s.askPost(t, resp, "audit "+c.id).Blocks)
 	for _, ev := range []string{"requested", "approved", "executing", "executed", "succeeded"} {
 		if !strings.Contains(audit, ev) {
 			t.Errorf("audit lacks %q:\n%s", ev, audit)
@@ -188,7 +188,9 @@ func TestApprovalQuorumAndProtected(t *testing.T) {
 		t.Errorf("restrict calls %v", posts)
 	}
 
-	// A collection's package link goes to the card's thread once MDE has it.
+	// A collection's package link (a signed download of the device's forensic data) goes to the
+	// requester and the approver by direct message once MDE has it, never into a channel; the
+	// card's thread says who got it. It used to be posted in the card's thread.
 	col := s.request(t, resp, "collect laptop-bob.contoso.com phishing follow-up")
 	s.click(t, lead, col, "mde_approve", "")
 	s.waitCard(t, col, "Defender action")
@@ -196,5 +198,19 @@ func TestApprovalQuorumAndProtected(t *testing.T) {
 	s.clock.Advance(35 * time.Second)
 	s.sweep(t)
 	s.waitCard(t, col, "✅ Done")
-	s.waitThread(t, col, "The investigation package is ready: <https://")
+	s.waitThread(t, col, "its link was sent by direct message to <@"+lead+">, <@"+resp+">")
+	snap := s.wait(t, "the package link by direct message", func(sn *slackfake.Snapshot) bool {
+		n := 0
+		for _, m := range sn.Messages {
+			if (m.Channel == "D"+resp[1:] || m.Channel == "D"+lead[1:]) && strings.Contains(m.Text, "The investigation package is ready: <https://") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	for _, m := range snap.Messages {
+		if m.Channel[0] != 'D' && strings.Contains(m.Text+string(m.Blocks), "investigation package is ready: <https://") {
+			t.Errorf("the package link was posted in %s: %s", m.Channel, m.Text)
+		}
+	}
 }

@@ -36,6 +36,10 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm 
 	fmt.Fprintln(out, "Configuration (secrets hidden):")
 	fmt.Fprintln(out, cfg.Redacted())
 	fmt.Fprintln(out)
+	if cfg.RedisURL != "" && store.InsecureTLS(cfg.RedisURL) {
+		fmt.Fprintf(out, "WARN  %-16s %s\n\n", "Redis TLS", "REDIS_URL has skip_verify=true (allowed by MDEBOT_REDIS_INSECURE): the server's "+
+			"certificate is not checked, so anyone on the network path can read and change the bot's state")
+	}
 	failed := 0
 	// step runs one check and prints one line for it; a failure gets a second line that says what
 	// to do next.
@@ -111,7 +115,7 @@ func runCheck(ctx context.Context, lookup envconfig.Lookuper, out io.Writer, sm 
 		if cfg.RedisURL == "" {
 			return "REDIS_URL unset: the embedded store will be used (single replica, not durable)", nil
 		}
-		rdb, err := store.Open(ctx, cfg.RedisURL, store.OpenOptions{})
+		rdb, err := store.Open(ctx, cfg.RedisURL, store.OpenOptions{AllowInsecureTLS: cfg.RedisInsecure})
 		if err != nil {
 			return "", err
 		}

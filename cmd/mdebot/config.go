@@ -40,6 +40,8 @@ type Config struct {
 
 	RedisURL    string `env:"REDIS_URL"` // its password is secret; empty: embedded store
 	RedisPrefix string `env:"MDEBOT_REDIS_PREFIX, default=mdebot"`
+	// RedisInsecure allows a rediss:// REDIS_URL with skip_verify=true (no certificate check).
+	RedisInsecure bool `env:"MDEBOT_REDIS_INSECURE, default=false"`
 
 	AlertChannel         string `env:"MDEBOT_ALERT_CHANNEL"`
 	AlertRoutes          string `env:"MDEBOT_ALERT_ROUTES"` // raw; its grammar is parsed elsewhere

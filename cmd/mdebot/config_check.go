@@ -185,7 +185,7 @@ func checkAlerts(ck *checker, c *Config) {
 func checkAccess(ck *checker, c *Config) {
 	c.Responders = parsePeople(ck, "MDEBOT_RESPONDERS", c.RawResponders)
 	c.Approvers = parsePeople(ck, "MDEBOT_APPROVERS", c.RawApprovers)
-	c.Viewers = parsePeople(ck, "MDEBOT_VIEWERS", c.RawViewers)
+	c.Viewers = parseViewers(ck, c.RawViewers)
 	if c.ApprovalChannel == "" && c.ActionsEnabled() {
 		ck.add("MDEBOT_APPROVAL_CHANNEL", "is required when MDEBOT_RESPONDERS is set (approval cards go there)")
 	}
@@ -219,6 +219,11 @@ func checkService(ck *checker, c *Config) {
 		ck.add("MDEBOT_REDIS_PREFIX", "may contain only letters, digits and _ . : -")
 	}
 	checkRedisURL(ck, c.RedisURL)
+	if c.RedisURL != "" && store.InsecureTLS(c.RedisURL) && !c.RedisInsecure {
+		ck.add("REDIS_URL", "turns off the check of the Redis server's TLS certificate (skip_verify=true), so anyone "+
+			"on the network path could read and change the bot's state; remove it (SSL_CERT_DIR trusts a private CA), "+
+			"or set MDEBOT_REDIS_INSECURE=true to accept the risk on purpose")
+	}
 }
 
 // checkRedisURL checks an optional REDIS_URL with the parser store.Open uses, so that every form
@@ -240,6 +245,19 @@ func checkChannel(ck *checker, name, id string) {
 	if id != "" && !isSlackID(id, "CGD") {
 		ck.add(name, "must be a channel ID (C…, G… or D…, shown in the channel's details), not a channel name")
 	}
+}
+
+// parseViewers parses MDEBOT_VIEWERS: people and user groups as parsePeople reads them, or "*"
+// alone for everyone, guests and people of other organisations included.
+func parseViewers(ck *checker, raw string) []string {
+	if strings.TrimSpace(raw) == commands.AllViewers {
+		return []string{commands.AllViewers}
+	}
+	if strings.Contains(raw, commands.AllViewers) {
+		ck.add("MDEBOT_VIEWERS", "is either * alone (everyone, guests included) or a list of IDs, not both")
+		return nil
+	}
+	return parsePeople(ck, "MDEBOT_VIEWERS", raw)
 }
 
 // parsePeople parses a comma-separated list of Slack user IDs (U…, W…) and user-group IDs (S…),
