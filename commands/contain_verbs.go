@@ -154,7 +154,9 @@ func (a *Approvals) runContainment(ctx context.Context, ap Approval, _ string) (
 	done := func(result string) store.Execution {
 		return store.Execution{State: store.ApprovalDone, ActionStatus: string(defender.ActionSucceeded), Result: result}
 	}
-	notDone := func(result string) store.Execution { return store.Execution{State: store.ApprovalFailed, Result: result} }
+	notDone := func(result string) store.Execution {
+		return store.Execution{State: store.ApprovalFailed, Result: result}
+	}
 	now := a.now()
 	switch {
 	case r.Verb == "extend":

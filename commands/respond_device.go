@@ -22,7 +22,7 @@ type deviceSpec struct {
 func deviceSpecs() []deviceSpec {
 	return []deviceSpec{
 		{name: "isolate", usage: "<machine> [type=full|selective] [for <duration>] <reason...>",
-			summary:    "Ask to isolate a device from the network (full by default; selective keeps Outlook, Teams and Skype), for good or `for` a while.",
+			summary: "Ask to isolate a device from the network (full by default; selective keeps Outlook, Teams and Skype), for good or `for` a while.",
 			details: []string{"Example: `isolate laptop-alice.contoso.com ransomware beaconing to 203.0.113.7`",
 				"Time-boxed: `isolate laptop-alice.contoso.com for 4h beaconing`: the approval covers the release at the end (15m to 7d); a reminder with Extend 4h and Release now comes 15 minutes before."},
 			typeValues: []string{"Full", "Selective"}},
