@@ -193,11 +193,20 @@ func (s *Store) MarkRetagged(ctx context.Context, machineID string, now time.Tim
 	return wrap("mark retagged", err)
 }
 
-// Retagged returns the devices whose tags changed after since (at most 1000).
-func (s *Store) Retagged(ctx context.Context, since time.Time) ([]string, error) {
-	ids, err := s.rdb.ZRangeByScore(ctx, s.key("devices", "retagged"), &redis.ZRangeBy{
+// Retagged returns the devices whose tags changed after since, with when (at most 1000).
+func (s *Store) Retagged(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.key("devices", "retagged"), &redis.ZRangeBy{
 		Min: "(" + strconv.FormatInt(ms(since), 10), Max: "+inf", Count: 1000}).Result()
-	return ids, wrap("retagged devices", err)
+	if err != nil {
+		return nil, wrap("retagged devices", err)
+	}
+	out := make(map[string]time.Time, len(zs))
+	for _, z := range zs {
+		if id, ok := z.Member.(string); ok {
+			out[id] = time.UnixMilli(int64(z.Score)).UTC()
+		}
+	}
+	return out, nil
 }
 
 // retagKeep is how long a tag change is remembered: far longer than any poll interval.
