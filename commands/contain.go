@@ -65,6 +65,9 @@ func containmentOf(c store.Containment) Containment {
 // Timed reports whether the request's release at its end is still to happen.
 func (a Approval) Timed() bool { return a.Contain.State.Pending() }
 
+// Owner names this replica in the claims it makes (executions, releases).
+func (a *Approvals) Owner() string { return a.owner }
+
 // UndoVerb is the verb that ends a containment verb's effect: release for isolate, unrestrict
 // for restrict ("" for other verbs). The reminder's Release now button asks for it.
 func UndoVerb(verb string) string {
