@@ -73,7 +73,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	botDone := make(chan error, 1)
-	go func() { botDone <- runBot(ctx, lookup, stderr, seams{transport: env.Fake.HTTPClient()}) }()
+	// The workflow runs on the Defender fake's clock, which the demo moves by hand (time-boxed
+	// isolation), and sweeps often.
+	sm := seams{transport: env.Fake.HTTPClient(), approvals: approvalSeams{now: env.Fake.Now, sweepEvery: demoSweepEvery}}
+	go func() { botDone <- runBot(ctx, lookup, stderr, sm) }()
 
 	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
 	defer wcancel()
@@ -108,6 +111,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "\n# Attached file %s (%d bytes), first lines:\n%s\n", f.Name, len(f.Content), indent(firstLines(string(f.Content), 4)))
 	}
 	if err := showApproval(ctx, stdout, sf, env); err != nil {
+		cancel()
+		return errors.Join(err, <-botDone)
+	}
+	if err := showTimed(ctx, stdout, sf, env); err != nil {
 		cancel()
 		return errors.Join(err, <-botDone)
 	}
