@@ -37,6 +37,7 @@ func actionsVerb(d Deps) *Verb {
 			return Response{}, err
 		}
 		var f defender.Filter
+		machineID := ""
 		title := "Machine actions of the last 7 days"
 		if len(pos) == 1 {
 			if err := checkMachineArg(c, pos[0].Text); err != nil {
@@ -46,7 +47,7 @@ func actionsVerb(d Deps) *Verb {
 			if err != nil || choice != nil {
 				return deref(choice), err
 			}
-			f = defender.Eq("machineId", m.ID)
+			f, machineID = defender.Eq("machineId", m.ID), m.ID
 			title = "Machine actions on " + m.ComputerDNSName
 		} else {
 			f = defender.Ge("creationDateTimeUtc", callNow(c, d).Add(-actionWindow))
@@ -67,6 +68,9 @@ func actionsVerb(d Deps) *Verb {
 			return strings.Compare(a.ID, b.ID)
 		})
 		view.Actions, view.More = pageOf(c, all, offset, 0)
+		if d.Approvals != nil && offset == 0 {
+			view.Timed, _ = d.Approvals.TimedReleases(ctx, machineID)
+		}
 		return Response{Text: listText(title, len(all), 0, "action", "actions"), View: view}, nil
 	}
 	return v

@@ -39,7 +39,7 @@ func (a *Approvals) Execute(ctx context.Context, id string) Outcome {
 
 // finish records the outcome of ap's execution and audits it.
 func (a *Approvals) finish(ctx context.Context, ap Approval, e store.Execution) Outcome {
-	e.At = a.now()
+	e.At, e.ContainFor = a.now(), ap.Request.containFor()
 	tr, err := a.st.FinishExecution(context.WithoutCancel(ctx), ap.ID, a.owner, e)
 	if err != nil {
 		// The outcome is lost for now; the sweeper recovers it from MDE (by the request id in the
@@ -53,6 +53,7 @@ func (a *Approvals) finish(ctx context.Context, ap Approval, e store.Execution) 
 		return Outcome{Approval: after}
 	}
 	a.auditExecution(ctx, after)
+	a.releasedEarly(ctx, after)
 	return Outcome{Approval: after, Changed: true}
 }
 
@@ -101,6 +102,9 @@ func (a *Approvals) run(ctx context.Context, ap Approval) store.Execution {
 // Their status is final at once.
 func (a *Approvals) runOther(ctx context.Context, ap Approval, comment string) store.Execution {
 	r := ap.Request
+	if e, ok := a.runContainment(ctx, ap, comment); ok {
+		return e
+	}
 	done := func(id, result string) store.Execution {
 		return store.Execution{State: store.ApprovalDone, ActionID: id, ActionStatus: string(defender.ActionSucceeded), Result: result}
 	}

@@ -115,6 +115,7 @@ func (a *Approvals) recover(ctx context.Context, ap Approval, now time.Time) Out
 	} else {
 		e.Result = "mdebot stopped while running this; whether Defender applied it is unknown. Check in Defender before asking again."
 	}
+	e.ContainFor = ap.Request.containFor()
 	tr, err := a.st.RecoverExecution(ctx, ap.ID, now.Add(-staleAfter), e)
 	if err != nil || tr.Outcome != store.OutcomeChanged {
 		return Outcome{}

@@ -79,7 +79,7 @@ type ApprovalPolicy struct {
 // PolicyVerbs are the verbs MDEBOT_APPROVAL_POLICY may name ("alert" is the alert updates).
 func PolicyVerbs() []string {
 	return []string{"isolate", "release", "restrict", "unrestrict", "scan", "collect", "quarantine",
-		"block", "unblock", "cancel", "alert"}
+		"block", "unblock", "cancel", "alert", "tag"}
 }
 
 // deviceVerbs are the verbs that make a machine action on one device.
@@ -87,16 +87,17 @@ func deviceVerbs() []string {
 	return []string{"isolate", "release", "restrict", "unrestrict", "scan", "collect", "quarantine"}
 }
 
-// protectedVerbs are the verbs protected-device rules cover: the device verbs, and cancel, which
-// undoes one of them on the device of the action it stops.
-func protectedVerbs() []string { return append(deviceVerbs(), "cancel") }
+// protectedVerbs are the verbs protected-device rules cover: the device verbs, cancel, which
+// undoes one of them on the device of the action it stops, and tag (and untag, which follows
+// tag's policy): a protection by tag must not be lifted by removing the tag from chat.
+func protectedVerbs() []string { return append(deviceVerbs(), "cancel", "tag") }
 
-// defaultNeed is DESIGN.md's default for verb: only a scan and an alert update need no second
-// person. Cancelling a Defender action needs the quorum like the action did: cancelling a pending
+// defaultNeed is DESIGN.md's default for verb: only a scan, an alert update and a device tag need
+// no second person. Cancelling a Defender action needs the quorum like the action did: cancelling a pending
 // isolation of an offline device lets it back on the network.
 func defaultNeed(verb string, required int) Need {
 	switch verb {
-	case "scan", "alert":
+	case "scan", "alert", "tag":
 		return 0
 	}
 	return Need(required)
@@ -192,7 +193,7 @@ func parseRule(entry string) (ProtectedRule, error) {
 		for _, v := range strings.Split(verbs, "+") {
 			v = strings.ToLower(strings.TrimSpace(v))
 			if !slices.Contains(protectedVerbs(), v) {
-				return r, fmt.Errorf("may name only the device verbs %s, and cancel, after @", strings.Join(deviceVerbs(), ", "))
+				return r, fmt.Errorf("may name only the device verbs %s, cancel and tag after @", strings.Join(deviceVerbs(), ", "))
 			}
 			r.Verbs = append(r.Verbs, v)
 		}

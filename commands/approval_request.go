@@ -20,7 +20,7 @@ const maxRequestReason = 1000
 // device actions the card still shows the action until it ends, and a cancel of an action
 // mdebot made gets a card too, so that bot redraws that action's card once it ran).
 func (a *Approvals) open(ctx context.Context, c *Call, r ActionRequest, m *defender.Machine) (Response, error) {
-	need, rule := a.policy.need(r.Verb, m)
+	need, rule := a.policy.need(r.policyVerb(), m)
 	r.Rule, r.Channel = rule, c.ChannelID
 	ap := Approval{Request: r, Requester: c.UserID}
 	if need == NeverFromChat {
@@ -43,7 +43,7 @@ func (a *Approvals) open(ctx context.Context, c *Call, r ActionRequest, m *defen
 	for range 3 {
 		ap.ID = newRequestID()
 		err = a.st.CreateApproval(ctx, store.NewApproval{ID: ap.ID, State: store.ApprovalState(ap.State), Requester: ap.Requester,
-			Required: ap.Required, Created: ap.Created, Expires: ap.Expires, Payload: payload})
+			Required: ap.Required, Created: ap.Created, Expires: ap.Expires, Payload: payload, Timed: r.ContainFor > 0})
 		if !errors.Is(err, store.ErrExists) {
 			break
 		}
@@ -56,7 +56,7 @@ func (a *Approvals) open(ctx context.Context, c *Call, r ActionRequest, m *defen
 		return Response{}, fmt.Errorf("record request: %w", err)
 	}
 	a.record(ctx, ap, "requested", c.UserID, "", r.Reason)
-	if need > 0 || isDeviceVerb(r.Verb) || r.CancelOf != "" {
+	if need > 0 || isDeviceVerb(r.Verb) || r.CancelOf != "" || r.TimedOf != "" {
 		view := a.View(ap)
 		return Response{Text: requestedText(ap), Approval: &view}, nil
 	}
@@ -98,7 +98,7 @@ func describe(r ActionRequest) string {
 	if r.Option != "" {
 		s += " (" + r.Option + ")"
 	}
-	return s
+	return s + describeMore(r)
 }
 
 // requestArgs splits a request's arguments into the known options (key=value) and the rest:
@@ -166,6 +166,6 @@ func preview(ctx context.Context, d Deps, m defender.Machine) *MachineView {
 		acts = append(acts, defender.MachineAction{ID: act.ID, Type: act.Type, Status: act.Status,
 			CreationDateTimeUTC: act.CreationDateTimeUTC, Requestor: act.Requestor})
 	}
-	v.Pending, v.LogonUsers = acts, nil
+	v.Pending, v.LogonUsers, v.Contained = acts, nil, nil
 	return &v
 }

@@ -60,6 +60,18 @@ type ActionRequest struct {
 	Channel string `json:"channel,omitempty"`
 	// Preview is the device as it was when the request was made: the blast radius.
 	Preview *MachineView `json:"preview,omitempty"`
+	// ContainFor is how long an isolation or restriction lasts (0: until someone ends it); the
+	// release at its end runs under the same approval (contain.go).
+	ContainFor time.Duration `json:"contain_for,omitempty"`
+	// TimedOf is the containment with an end that an extension (by Extend), or a cancel of its
+	// release, is about; ReleaseOf the one an early release ends.
+	TimedOf   string        `json:"timed_of,omitempty"`
+	Extend    time.Duration `json:"extend,omitempty"`
+	ReleaseOf string        `json:"release_of,omitempty"`
+	// Tag is the device tag that tag adds and untag removes.
+	Tag string `json:"tag,omitempty"`
+	// PolicyVerb is the verb whose approval policy the request follows, when not its own.
+	PolicyVerb string `json:"policy_verb,omitempty"`
 }
 
 // Approval is a request and where it stands.
@@ -93,6 +105,8 @@ type Approval struct {
 	CardChannel, CardTS string
 	// PackagePosted is set once a collection's package link was posted.
 	PackagePosted bool
+	// Contain is the end of a containment with one, and its release.
+	Contain Containment
 }
 
 // ApprovalVote is one approval given.
@@ -168,6 +182,7 @@ func fromStore(s store.Approval) (Approval, error) {
 		ActionID: s.ActionID, ActionStatus: s.ActionStatus, AlreadyPending: s.AlreadyPending, Result: s.Result,
 		ExecutedAt: s.ExecutedAt, FinishedAt: s.FinishedAt, CancelBy: s.CancelBy, CancelReason: s.CancelReason,
 		CancelAt: s.CancelAt, CardChannel: s.CardChannel, CardTS: s.CardTS, PackagePosted: s.PackagePosted,
+		Contain: containmentOf(s.Contain),
 	}
 	for _, v := range s.Votes {
 		a.Votes = append(a.Votes, ApprovalVote(v))

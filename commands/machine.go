@@ -71,6 +71,12 @@ func machineCard(ctx context.Context, d Deps, m defender.Machine) MachineView {
 		view.Isolation = isolationState(gctx, d.MDE, m.ID)
 		return nil
 	})
+	if d.Approvals != nil {
+		g.Go(func() error {
+			view.Contained, _ = d.Approvals.TimedReleases(gctx, m.ID)
+			return nil
+		})
+	}
 	_ = g.Wait()
 	return view
 }

@@ -156,8 +156,9 @@ func responseVerbs(d Deps) []*Verb {
 		return nil
 	}
 	vs := append(deviceVerbsOf(d), blockVerb(d), unblockVerb(d), cancelVerb(d))
+	vs = append(vs, containVerbs(d)...)
 	for _, v := range vs {
-		n, _ := d.Approvals.policy.need(v.Name, nil)
+		n, _ := d.Approvals.policy.need(policyVerbOf(v.Name), nil)
 		v.Approval = n != 0
 	}
 	return vs

@@ -21,14 +21,15 @@ type deviceSpec struct {
 
 func deviceSpecs() []deviceSpec {
 	return []deviceSpec{
-		{name: "isolate", usage: "<machine> [type=full|selective] <reason...>",
-			summary:    "Ask to isolate a device from the network (full by default; selective keeps Outlook, Teams and Skype).",
-			details:    []string{"Example: `isolate laptop-alice.contoso.com ransomware beaconing to 203.0.113.7`"},
+		{name: "isolate", usage: "<machine> [type=full|selective] [for <duration>] <reason...>",
+			summary: "Ask to isolate a device from the network (full by default; selective keeps Outlook, Teams and Skype), for good or `for` a while.",
+			details: []string{"Example: `isolate laptop-alice.contoso.com ransomware beaconing to 203.0.113.7`",
+				"Time-boxed: `isolate laptop-alice.contoso.com for 4h beaconing`: the approval covers the release at the end (15m to 7d); a reminder with Extend 4h and Release now comes 15 minutes before."},
 			typeValues: []string{"Full", "Selective"}},
 		{name: "release", usage: "<machine> <reason...>", summary: "Ask to release a device from isolation.",
 			details: []string{"Example: `release laptop-alice.contoso.com reimaged and clean`"}},
-		{name: "restrict", usage: "<machine> <reason...>", summary: "Ask to restrict app execution on a device to Microsoft-signed code.",
-			details: []string{"Example: `restrict web01.contoso.com webshell found`"}},
+		{name: "restrict", usage: "<machine> [for <duration>] <reason...>", summary: "Ask to restrict app execution on a device to Microsoft-signed code, for good or `for` a while.",
+			details: []string{"Example: `restrict web01.contoso.com webshell found`", "Time-boxed: `restrict web01.contoso.com for 2h webshell found` lifts it at the end under the same approval."}},
 		{name: "unrestrict", usage: "<machine> <reason...>", summary: "Ask to lift the app execution restriction on a device.",
 			details: []string{"Example: `unrestrict web01.contoso.com webshell removed`"}},
 		{name: "scan", usage: "<machine> [type=quick|full] [reason...]",
@@ -93,7 +94,11 @@ func deviceVerb(d Deps, spec deviceSpec) *Verb {
 		if err := checkMachineArg(c, pos[0].Text); err != nil {
 			return Response{}, err
 		}
-		if r.Reason, err = reasonOf(c, pos[1:], !spec.optionalReason); err != nil {
+		rest := pos[1:]
+		if r.ContainFor, rest, err = parseContain(c, v, rest); err != nil {
+			return Response{}, err
+		}
+		if r.Reason, err = reasonOf(c, rest, !spec.optionalReason); err != nil {
 			return Response{}, err
 		}
 		if r.Reason == "" {
@@ -108,6 +113,9 @@ func deviceVerb(d Deps, spec deviceSpec) *Verb {
 			r.MachineName = m.ID
 		}
 		r.Preview = preview(ctx, d, m)
+		if of := containVerbOf(spec.name); of != "" {
+			r.ReleaseOf = d.Approvals.scheduledRelease(ctx, m.ID, of)
+		}
 		return d.Approvals.open(ctx, c, r, &m)
 	}
 	return v

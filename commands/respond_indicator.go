@@ -136,11 +136,12 @@ func findIndicator(ctx context.Context, d Deps, c *Call, arg Token) (defender.In
 func cancelVerb(d Deps) *Verb {
 	v := &Verb{
 		Name:    "cancel",
-		Usage:   "<action id> <reason...>",
+		Usage:   "<action id>|<request id> <reason...>",
 		Summary: "Ask to cancel a machine action that has not finished.",
 		Details: []string{
 			"<action id> is the GUID `actions` lists; the card of an action mdebot started also has a Cancel button, which asks the same.",
 			"It needs the approvals the policy sets for cancel, raised by the protected-device rules of the action's device.",
+			"With the request id of a time-boxed isolation or restriction, it cancels the release at its end (the device stays contained); that needs the approvals of release (or unrestrict).",
 			"Example: `cancel 7c1e5a5e-3f43-4d2b-9b1a-5b0f3a1e9d01 wrong device`",
 		},
 		Role: Responder, Approval: true,
@@ -149,6 +150,9 @@ func cancelVerb(d Deps) *Verb {
 		_, pos, err := requestArgs(c)
 		if err != nil {
 			return Response{}, err
+		}
+		if len(pos) > 0 && IsRequestID(strings.ToLower(strings.TrimSpace(pos[0].Text))) {
+			return cancelTimed(ctx, d, c, v, pos)
 		}
 		if len(pos) == 0 || !isGUID(strings.TrimSpace(pos[0].Text)) {
 			return Response{}, badArg(v, "Give the action's ID, a GUID such as 7c1e5a5e-3f43-4d2b-9b1a-5b0f3a1e9d01.")

@@ -62,6 +62,8 @@ type MachineView struct {
 	PortalURL      string
 	AlertsUnknown  bool // the alerts could not be read (missing permission, throttled)
 	ActionsUnknown bool
+	// Contained are the containments of the device whose release at their end is to come.
+	Contained []Approval
 }
 
 // MachineListView is a list of devices.
@@ -102,6 +104,8 @@ type ActionListView struct {
 	// Note says what the list may be missing (more actions matched than the bot can sort), or is
 	// empty.
 	Note string
+	// Timed are the releases at the end of time-boxed containments still to come.
+	Timed []Approval
 }
 
 // IndicatorListView is a list of custom indicators.

@@ -42,6 +42,8 @@ func Features(huntOnGraph bool) []Feature {
 		{"alerts", APIDefender, []string{"Alert.ReadWrite.All", "Alert.Read.All"}, []string{"alerts", "alert"}},
 		// Update alert names "Alerts.ReadWrite.All", a typo for Alert.ReadWrite.All.
 		{"alert updates", APIDefender, []string{"Alert.ReadWrite.All"}, []string{"alert assign", "alert resolve", "alert comment"}},
+		// Add or Remove Tag API: Machine.ReadWrite.All, the only application permission it names.
+		{"device tags", APIDefender, []string{"Machine.ReadWrite.All"}, []string{"tag", "untag"}},
 		{"isolation", APIDefender, []string{"Machine.Isolate"}, []string{"isolate", "release"}},
 		{"antivirus scan", APIDefender, []string{"Machine.Scan"}, []string{"scan"}},
 		{"app restriction", APIDefender, []string{"Machine.RestrictExecution"}, []string{"restrict", "unrestrict"}},

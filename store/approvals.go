@@ -87,6 +87,8 @@ type Approval struct {
 	CancelAt               time.Time
 	// PackagePosted is set once the investigation package link was posted.
 	PackagePosted bool
+	// Contain is the end of a containment with one, and its release.
+	Contain Containment
 }
 
 // Voted reports whether user has approved the request.
@@ -104,6 +106,9 @@ type NewApproval struct {
 	Created   time.Time
 	Expires   time.Time
 	Payload   []byte
+	// Timed marks a containment with an end: the timed index gets the request before the
+	// record exists, so that its release can never be lost (timed.go).
+	Timed bool
 }
 
 // approvalKey is the record of one request; every script touches only it.
@@ -137,6 +142,11 @@ func (s *Store) CreateApproval(ctx context.Context, a NewApproval) error {
 	}
 	if err := s.indexAdd(ctx, idx, a.ID, score); err != nil {
 		return err
+	}
+	if a.Timed {
+		if err := s.indexAdd(ctx, s.timedIndex(), a.ID, float64(ms(a.Expires))); err != nil {
+			return err
+		}
 	}
 	code, err := s.approvalScripts.create.Run(ctx, s.rdb, []string{s.approvalKey(a.ID)}, args...).Int()
 	if err != nil {
@@ -201,6 +211,7 @@ func parseApproval(id string, m map[string]string) Approval {
 		CancelReason:   m["cancel_reason"],
 		CancelAt:       fromMS(m["cancel_at"]),
 		PackagePosted:  m["package_posted"] != "",
+		Contain:        parseContainment(m),
 	}
 	for k, v := range m {
 		if user, ok := strings.CutPrefix(k, "vote:"); ok {

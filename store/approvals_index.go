@@ -23,6 +23,7 @@ const indexTTL = 2 * ApprovalRetention
 func (s *Store) pendingIndex() string   { return s.key("approvals", "pending") }
 func (s *Store) activeIndex() string    { return s.key("approvals", "active") }
 func (s *Store) followingIndex() string { return s.key("approvals", "following") }
+func (s *Store) timedIndex() string     { return s.key("approvals", "timed") }
 
 func (s *Store) indexAdd(ctx context.Context, key, id string, score float64) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -72,7 +73,7 @@ func (s *Store) UnfollowApproval(ctx context.Context, id string) error {
 // record no longer exists.
 func (s *Store) ForgetApproval(ctx context.Context, id string) error {
 	var errs []error
-	for _, k := range []string{s.pendingIndex(), s.activeIndex(), s.followingIndex()} {
+	for _, k := range []string{s.pendingIndex(), s.activeIndex(), s.followingIndex(), s.timedIndex()} {
 		errs = append(errs, s.indexRemove(ctx, k, id))
 	}
 	return errors.Join(errs...)

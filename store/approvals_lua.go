@@ -94,12 +94,22 @@ redis.call('PEXPIRE', K, ARGV[3])
 return snap('changed')`
 
 // finishFields sets the outcome of an execution from ARGV[2..7]: state,
-// action id, action status, already pending (0/1), result, now.
+// action id, action status, already pending (0/1), result, now; ARGV[8] is the
+// retention. ARGV[9], when above 0, is how long a containment lasts (ms): a
+// done containment that made its own action schedules its release then, in
+// the same step, so that no approved containment is ever left without its end
+// (timed_lua.go), and the record is kept past that end.
 const finishFields = `
 redis.call('HSET', K, 'state', ARGV[2], 'action_id', ARGV[3], 'action_status', ARGV[4],
   'already_pending', ARGV[5], 'result', ARGV[6])
 if ARGV[2] == 'failed' or final_status(ARGV[4]) then redis.call('HSET', K, 'finished_at', ARGV[7]) end
-redis.call('PEXPIRE', K, ARGV[8])
+local ttl = tonumber(ARGV[8])
+local hold = tonumber(ARGV[9] or '0')
+if ARGV[2] == 'done' and ARGV[5] == '0' and hold > 0 and blank(redis.call('HGET', K, 'release_state')) then
+  redis.call('HSET', K, 'release_state', 'scheduled', 'contain_until', tonumber(ARGV[7]) + hold)
+  ttl = ttl + hold
+end
+redis.call('PEXPIRE', K, ttl)
 return snap('changed')`
 
 // finishScript: ARGV owner, then finishFields, retention. Only the owner of
@@ -161,6 +171,8 @@ return snap('changed')`
 type approvalScripts struct {
 	create, card, vote, deny, expire, claim, finish, recover, status *redis.Script
 	cancelClaim, cancelRelease, pkg, poll                            *redis.Script
+	timedTick, releaseDone, releaseRetry, releaseStatus, extend      *redis.Script
+	stopRelease                                                      *redis.Script
 }
 
 func newApprovalScripts() approvalScripts {
@@ -178,5 +190,11 @@ func newApprovalScripts() approvalScripts {
 		cancelRelease: redis.NewScript(cancelReleaseScript),
 		pkg:           redis.NewScript(packageScript),
 		poll:          redis.NewScript(pollScript),
+		timedTick:     redis.NewScript(timedTickScript),
+		releaseDone:   redis.NewScript(releaseDoneScript),
+		releaseRetry:  redis.NewScript(releaseRetryScript),
+		releaseStatus: redis.NewScript(releaseStatusScript),
+		extend:        redis.NewScript(extendScript),
+		stopRelease:   redis.NewScript(stopReleaseScript),
 	}
 }

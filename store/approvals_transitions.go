@@ -47,6 +47,9 @@ type Execution struct {
 	AlreadyPending bool
 	Result         string
 	At             time.Time
+	// ContainFor, when above 0, is how long a containment lasts: a done execution that made its
+	// own action schedules its release ContainFor after At (timed.go).
+	ContainFor time.Duration
 }
 
 func (e Execution) args() []any {
@@ -54,7 +57,8 @@ func (e Execution) args() []any {
 	if e.AlreadyPending {
 		pending = 1
 	}
-	return []any{string(e.State), e.ActionID, e.ActionStatus, pending, e.Result, ms(e.At), ApprovalRetention.Milliseconds()}
+	return []any{string(e.State), e.ActionID, e.ActionStatus, pending, e.Result, ms(e.At), ApprovalRetention.Milliseconds(),
+		e.ContainFor.Milliseconds()}
 }
 
 // VoteApproval records user's approval at now. The quorum completes the
@@ -190,6 +194,7 @@ func (s *Store) afterExecution(ctx context.Context, code string, a Approval, now
 	if a.State == ApprovalDone && a.ActionID != "" && !finalStatus(a.ActionStatus) {
 		s.indexAddQuiet(ctx, s.followingIndex(), a.ID, now)
 	}
+	s.afterScheduled(ctx, a)
 }
 
 // finalStatus mirrors final_status in the scripts.

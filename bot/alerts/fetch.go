@@ -75,6 +75,7 @@ func (r *pollRun) classify(ctx context.Context, alerts []defender.Alert, mutes [
 			}
 		}
 		var err error
+		p.tags.forgetRetagged(ctx, p.st, r.now)
 		if tags, err = p.tags.tags(ctx, p.mde, p.budget, r.now, ids); err != nil {
 			return nil, err
 		}

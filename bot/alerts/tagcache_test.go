@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/defender"
+	"github.com/mdebot/mdebot/store"
+	"github.com/mdebot/mdebot/store/storetest"
 )
 
 // machineLister is an AlertSource whose devices are tagged with their own id, counting lookups.
@@ -98,5 +100,36 @@ func TestTagCacheListsEveryDeviceForManyUnknown(t *testing.T) {
 	src.calls = 0
 	if _, err := c.tags(t.Context(), src, newMDEBudget(-1), t0.Add(time.Second), ids); err != nil || src.calls != 0 {
 		t.Errorf("the same devices again: %v, %d requests; want none", err, src.calls)
+	}
+}
+
+// A tag change recorded in Redis (by tag or untag on any replica) drops the device from the
+// cache at the next poll, so routing reads its new tags; devices cached after the change stay.
+func TestTagCacheForgetsRetaggedDevices(t *testing.T) {
+	t.Parallel()
+	st := store.New(storetest.Servers(t)[0].Client, "retag")
+	src := &machineLister{}
+	c := newTagCache(10*time.Minute, 10)
+	budget := newMDEBudget(-1)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := c.tags(t.Context(), src, budget, t0, []string{"m1", "m2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkRetagged(t.Context(), "m1", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	c.forgetRetagged(t.Context(), st, t0.Add(2*time.Minute))
+	if _, ok := c.m["m1"]; ok {
+		t.Error("the retagged device stayed cached")
+	}
+	if _, ok := c.m["m2"]; !ok {
+		t.Error("a device that was not retagged was dropped")
+	}
+	if _, err := c.tags(t.Context(), src, budget, t0.Add(2*time.Minute), []string{"m1", "m2"}); err != nil || src.calls != 2 {
+		t.Fatalf("after the change: %d lookups (%v), want one more for m1", src.calls, err)
+	}
+	c.forgetRetagged(t.Context(), st, t0.Add(3*time.Minute))
+	if _, ok := c.m["m1"]; !ok {
+		t.Error("an entry cached after the change was dropped again")
 	}
 }

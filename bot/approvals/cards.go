@@ -72,6 +72,8 @@ func New(h host, api cardAPI, flow *commands.Approvals, opts Options) *Cards {
 	h.HandleButton(render.ActionApprove, a.onApprove)
 	h.HandleModal(render.ActionDeny, denyModal)
 	h.HandleModal(render.ActionCancel, cancelModal)
+	h.HandleButton(render.ActionExtend, a.onExtend)
+	h.HandleButton(render.ActionReleaseNow, a.onReleaseNow)
 	h.HandleView(viewDeny, interact.ViewHandler{Validate: validateDeny, Run: a.onDenySubmit, ErrorBlock: blockReason})
 	h.HandleView(viewCancel, interact.ViewHandler{Validate: validateCancel, Run: a.onCancelSubmit, ErrorBlock: blockReason})
 	return a
@@ -138,6 +140,7 @@ func (a *Cards) run(ctx context.Context, ap commands.Approval) {
 // ran shows what running ap changed beyond its own card: a cancel of an action mdebot made
 // redraws the card of the request that made it and tells that request's requester.
 func (a *Cards) ran(ctx context.Context, ap commands.Approval) {
+	a.ranTimed(ctx, ap)
 	if ap.Request.Verb != "cancel" || ap.Request.CancelOf == "" || ap.State != commands.ApprovalDone {
 		return
 	}

@@ -36,6 +36,7 @@ func (a *Cards) Sweep(ctx context.Context) error {
 		a.tell(ctx, o.Approval, resultLine(o.Approval))
 		a.ran(ctx, o.Approval)
 	}
+	errs = append(errs, a.sweepTimed(ctx))
 	ids, err := a.flow.Followed(ctx)
 	errs = append(errs, err)
 	for _, id := range ids {

@@ -55,7 +55,9 @@ func (b *msgBuilder) actionList(v commands.ActionListView) string {
 	for _, a := range v.Actions {
 		items = append(items, b.actionItem(a))
 	}
-	return b.itemList(b.titleOr(v.Title, "Machine actions"), "action", "actions", items, v.More)
+	title := b.itemList(b.titleOr(v.Title, "Machine actions"), "action", "actions", items, v.More)
+	b.section(b.timedSection(v.Timed))
+	return title
 }
 
 // actionItem is one line about an action and, when it has one, a line with its comment.

@@ -50,6 +50,7 @@ func (b *msgBuilder) approvalCard(v commands.ApprovalView) string {
 		fs = append(fs, field{"Policy", b.inline(r.Rule, 200)})
 	}
 	b.fields(append(fs, field{"Request", b.code(ap.ID, 40)})...)
+	b.section(b.containLine(ap))
 	b.preview(v)
 	b.outcome(v)
 	b.context(b.join("Request "+b.code(ap.ID, 40), "asked "+b.when(ap.Created), "mdebot"))

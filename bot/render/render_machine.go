@@ -30,6 +30,7 @@ func (b *msgBuilder) machineCard(v commands.MachineView) string {
 		field{"Isolation", b.isolation(v.Isolation)},
 		field{"Tags", b.or(b.list(m.MachineTags, 20, 100, b.inline))},
 	)
+	b.section(b.containedSection(v.Contained))
 	b.section("*IP addresses*\n" + b.or(b.machineIPs(m)))
 	b.section(b.openAlerts(v))
 	b.section(b.pendingActions(v))

@@ -48,6 +48,8 @@ type apStack struct {
 	clock *fakeClock
 	apps  []*app
 	logs  *syncBuffer
+	// stops stop each replica (its socket, loops and store), once; cleanup stops the rest.
+	stops []func()
 }
 
 // apOptions tune startApprovals.
@@ -100,14 +102,15 @@ func startApprovals(t testing.TB, o apOptions) *apStack {
 		ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 		done := make(chan error, 1)
 		go func() { done <- a.serve(ctx) }()
-		t.Cleanup(func() {
+		stop := sync.OnceFunc(func() {
 			cancel()
 			if err := <-done; err != nil {
 				t.Errorf("serve: %v", err)
 			}
 			a.close()
 		})
-		s.apps = append(s.apps, a)
+		t.Cleanup(stop)
+		s.apps, s.stops = append(s.apps, a), append(s.stops, stop)
 	}
 	s.wait(t, "every replica connected", func(sn *slackfake.Snapshot) bool { return sn.Live == len(s.apps) })
 	return s

@@ -47,7 +47,7 @@ func TestCheckNamesMissingPermissions(t *testing.T) {
 	if err := runCheck(t.Context(), envconfig.MapLookuper(vars), &out, seams{transport: env.Fake.HTTPClient()}); err != nil {
 		t.Fatalf("check with every permission: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "ok    Permissions      all 14 features have their permission") {
+	if !strings.Contains(out.String(), "ok    Permissions      all 15 features have their permission") {
 		t.Errorf("check output:\n%s", out.String())
 	}
 }

@@ -9,6 +9,8 @@ func mdeRoutes() []route {
 	alertRead := []string{"Alert.Read.All", "Alert.ReadWrite.All"}
 	alertWrite := []string{"Alert.ReadWrite.All"}
 	machineRead := []string{"Machine.Read.All", "Machine.ReadWrite.All"}
+	// Add or Remove Tag API: Machine.ReadWrite.All only (Machine.Read.All is not enough).
+	machineWrite := []string{"Machine.ReadWrite.All"}
 	ti := []string{"Ti.ReadWrite", "Ti.ReadWrite.All"}
 	file := []string{"File.Read.All"}
 	ip := []string{"Ip.Read.All"}
@@ -34,6 +36,7 @@ func mdeRoutes() []route {
 		{get, p("machines", "*"), machineRead, getMachine},
 		{get, p("machines", "*", "logonusers"), user, machineLogonUsers},
 		{get, p("machines", "*", "alerts"), alertRead, machineAlerts},
+		{post, p("machines", "*", "tags"), machineWrite, tagMachine},
 
 		{get, p("machineactions"), machineRead, listActions},
 		{get, p("machineactions", "*"), machineRead, getAction},

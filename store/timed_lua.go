@@ -1,0 +1,97 @@
+package store
+
+// The scripts of a containment with an end (isolate or restrict "for <duration>"). Its state
+// lives in the request's own record, next to the approval it was given under, so that each
+// script touches one key like every other transition (approvals_lua.go): the release is claimed
+// in that record with a lease, and the timed index (approvals_index.go) only says when to look.
+// Fields: contain_until (ms), release_state (scheduled, releasing, released, skipped, failed,
+// cancelled, superseded), release_owner and release_lease (the claim), release_attempts,
+// release_action, release_status, release_result, release_at, release_by, release_reason,
+// reminded_until (the end a reminder was posted for), extensions and one ext:<request> per
+// extension applied.
+//
+// Codes beyond the transition codes: "release" (this caller claimed the release: send it),
+// "remind" (this caller posts the reminder), "poll" (this caller looks at the release's Defender
+// action), "held" (another replica holds the release and its lease runs), "limit" (an extension
+// would go past the longest containment).
+
+// timedTickScript: ARGV owner, now, lease, reminder lead, poll interval (ms). One look at a
+// timed containment: claim its release when due (or take over a claim whose lease ran out),
+// claim its reminder once per end, or claim the next look at its release's Defender action.
+const timedTickScript = approvalPreamble + `
+local OWNER, NOW, LEASE, LEAD, POLL = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local rs = redis.call('HGET', K, 'release_state')
+if blank(rs) then
+  if state == 'pending' or state == 'approved' or state == 'executing' then return snap('early') end
+  return snap('closed')
+end
+local function claim()
+  redis.call('HSET', K, 'release_state', 'releasing', 'release_owner', OWNER, 'release_lease', NOW + LEASE)
+  redis.call('HINCRBY', K, 'release_attempts', 1)
+  return snap('release')
+end
+if rs == 'scheduled' then
+  local u = redis.call('HGET', K, 'contain_until')
+  if NOW >= tonumber(u) then return claim() end
+  if NOW >= tonumber(u) - LEAD and redis.call('HGET', K, 'reminded_until') ~= u then
+    redis.call('HSET', K, 'reminded_until', u)
+    return snap('remind')
+  end
+  return snap('early')
+end
+if rs == 'releasing' then
+  if NOW < tonumber(redis.call('HGET', K, 'release_lease')) then return snap('held') end
+  return claim()
+end
+if rs == 'released' and not blank(redis.call('HGET', K, 'release_action')) and not final_status(redis.call('HGET', K, 'release_status')) then
+  if NOW < tonumber(redis.call('HGET', K, 'release_next_poll') or '0') then return snap('early') end
+  redis.call('HSET', K, 'release_next_poll', NOW + POLL)
+  return snap('poll')
+end
+return snap('closed')`
+
+// releaseDoneScript: ARGV owner, state (released, skipped, failed), action, status, result,
+// now, retention. Only the holder of the release claim records its outcome.
+const releaseDoneScript = approvalPreamble + `
+if redis.call('HGET', K, 'release_state') ~= 'releasing' or redis.call('HGET', K, 'release_owner') ~= ARGV[1] then return snap('closed') end
+redis.call('HSET', K, 'release_state', ARGV[2], 'release_action', ARGV[3], 'release_status', ARGV[4],
+  'release_result', ARGV[5], 'release_at', ARGV[6])
+redis.call('PEXPIRE', K, ARGV[7])
+return snap('changed')`
+
+// releaseRetryScript: ARGV owner, retry at (ms), result. The holder gives the release back until
+// retry at; whichever replica looks then claims it again.
+const releaseRetryScript = approvalPreamble + `
+if redis.call('HGET', K, 'release_state') ~= 'releasing' or redis.call('HGET', K, 'release_owner') ~= ARGV[1] then return snap('closed') end
+redis.call('HSET', K, 'release_lease', ARGV[2], 'release_result', ARGV[3])
+return snap('changed')`
+
+// releaseStatusScript: ARGV status, now, retention. Follows the release's Defender action.
+const releaseStatusScript = approvalPreamble + `
+if redis.call('HGET', K, 'release_state') ~= 'released' or blank(redis.call('HGET', K, 'release_action')) then return snap('closed') end
+local cur = redis.call('HGET', K, 'release_status')
+if final_status(cur) then return snap('closed') end
+if cur == ARGV[1] then return snap('same') end
+redis.call('HSET', K, 'release_status', ARGV[1])
+redis.call('PEXPIRE', K, ARGV[3])
+return snap('changed')`
+
+// extendScript: ARGV extension request, add (ms), now, latest end (ms), retention. Moves the end
+// once per extension request, while the release is still only scheduled.
+const extendScript = approvalPreamble + `
+if redis.call('HGET', K, 'release_state') ~= 'scheduled' then return snap('closed') end
+if redis.call('HEXISTS', K, 'ext:' .. ARGV[1]) == 1 then return snap('again') end
+local nu = tonumber(redis.call('HGET', K, 'contain_until')) + tonumber(ARGV[2])
+if nu > tonumber(ARGV[4]) then return snap('limit') end
+redis.call('HSET', K, 'ext:' .. ARGV[1], ARGV[3], 'contain_until', nu)
+redis.call('HINCRBY', K, 'extensions', 1)
+redis.call('PEXPIRE', K, nu - tonumber(ARGV[3]) + tonumber(ARGV[5]))
+return snap('changed')`
+
+// stopReleaseScript: ARGV new state (cancelled or superseded), by, reason, now, retention. Stops
+// a scheduled release: it was cancelled, or the device was released early by another request.
+const stopReleaseScript = approvalPreamble + `
+if redis.call('HGET', K, 'release_state') ~= 'scheduled' then return snap('closed') end
+redis.call('HSET', K, 'release_state', ARGV[1], 'release_by', ARGV[2], 'release_reason', ARGV[3], 'release_at', ARGV[4])
+redis.call('PEXPIRE', K, ARGV[5])
+return snap('changed')`
