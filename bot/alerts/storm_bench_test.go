@@ -20,16 +20,40 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// commandCount counts the Redis commands a client sends: one per command, each command of a
-// pipeline counted on its own (a script call is one command).
-type commandCount struct{ n atomic.Int64 }
+// commandCount counts the Redis commands a client sends (n: one per command, each command of a
+// pipeline counted on its own, a script call one command) and its round trips (trips: one per
+// command sent alone or pipeline). A new connection's handshake (HELLO, CLIENT SETINFO) is not
+// counted.
+type commandCount struct{ n, trips atomic.Int64 }
 
 func (c *commandCount) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (c *commandCount) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if n := handshakeFree(cmd); n > 0 {
+			c.n.Add(n)
+			c.trips.Add(1)
+		}
+		return next(ctx, cmd)
+	}
 }
 func (c *commandCount) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(int64(len(cmds))); return next(ctx, cmds) }
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if n := handshakeFree(cmds...); n > 0 {
+			c.n.Add(n)
+			c.trips.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func handshakeFree(cmds ...redis.Cmder) int64 {
+	var n int64
+	for _, c := range cmds {
+		if name := c.Name(); name != "hello" && name != "client" {
+			n++
+		}
+	}
+	return n
 }
 
 // procStatus reads a "Vm..." figure of /proc/self/status, in bytes (0 when unreadable).
@@ -96,16 +120,18 @@ func BenchmarkStorm(b *testing.B) {
 	// A steady trickle: a few new alerts a poll, each posted on its own.
 	srv := stormServer(b)
 	b.Run("trickle/"+srv.Name, func(b *testing.B) {
-		var cmds float64
+		var cmds, trips float64
 		for range b.N {
-			cmds = max(cmds, runStorm(b, srv, 0, 5).cmdsPerAlert)
+			r := runStorm(b, srv, 0, 5)
+			cmds, trips = max(cmds, r.cmdsPerAlert), max(trips, r.tripsPerAlert)
 		}
 		b.ReportMetric(cmds, "redis-cmds/alert")
+		b.ReportMetric(trips, "redis-trips/alert")
 	})
 }
 
 type stormResult struct {
-	reach, posts, refused, cmdsPerAlert, mdeCalls, heapMB, idleMB, peakMB float64
+	reach, posts, refused, cmdsPerAlert, tripsPerAlert, mdeCalls, heapMB, idleMB, peakMB float64
 }
 
 // runStorm runs one storm of n alerts (or, n == 0, a poll of trickle new alerts).
@@ -139,7 +165,7 @@ func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 		want = len(e.mde.Fake.AddAlerts(n))
 	} else {
 		for i := range trickle {
-			e.addAlert("High", fmt.Sprintf("trickle %d", i), 0)
+			e.addAlert("High", fmt.Sprintf("trickle %d", i), int64(500+i)) // MDE gives nearly every alert an incident
 		}
 		want = trickle
 	}
@@ -147,7 +173,7 @@ func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 	debug.FreeOSMemory()
 	idle := procStatus("VmRSS")
 	resetPeakRSS()
-	before, callsBefore := cc.n.Load(), p.budget.calls.Load()
+	before, tripsBefore, callsBefore := cc.n.Load(), cc.trips.Load(), p.budget.calls.Load()
 	stop := peakHeap()
 	start := time.Now()
 	b.StartTimer()
@@ -157,7 +183,7 @@ func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 	b.StopTimer()
 	heap := stop()
 	peak := procStatus("VmHWM")
-	cmds := cc.n.Load() - before
+	cmds, trips := cc.n.Load()-before, cc.trips.Load()-tripsBefore
 	if err := p.PollOnce(b.Context(), l); err != nil { // the poll after it
 		b.Fatal(err)
 	}
@@ -176,7 +202,8 @@ func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 	}
 	paced := e.slack.Paced()
 	return stormResult{reach: last.Sub(start).Seconds(), posts: float64(snap.CallCounts["chat.postMessage"] - paced),
-		refused: float64(paced), cmdsPerAlert: float64(cmds) / float64(want), mdeCalls: float64(p.budget.calls.Load() - callsBefore),
+		refused: float64(paced), cmdsPerAlert: float64(cmds) / float64(want),
+		tripsPerAlert: float64(trips) / float64(want), mdeCalls: float64(p.budget.calls.Load() - callsBefore),
 		heapMB: float64(heap) / (1 << 20), idleMB: float64(idle) / (1 << 20), peakMB: float64(peak) / (1 << 20)}
 }
 
