@@ -158,6 +158,10 @@ type call struct {
 	noRetry bool
 	// long is for advanced hunting, which may run for 200 s.
 	long bool
+	// stream, when set, reads a successful reply as it arrives instead of out: azcore then
+	// does not buffer the body (runtime.SkipBodyDownload), so a 10,000-alert page is never
+	// held whole. A failure while reading is the call's error and is not retried.
+	stream func(dec *json.Decoder) error
 }
 
 func (c *Client) url(cl call) string {
@@ -220,6 +224,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		req = req.WithContext(policy.WithRetryOptions(ctx, r))
 	}
+	if cl.stream != nil {
+		runtime.SkipBodyDownload(req)
+	}
 	resp, err := c.pipeline.Do(req)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -238,6 +245,17 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return newAPIError(resp)
+	}
+	if cl.stream != nil {
+		dec := json.NewDecoder(resp.Body)
+		dec.UseNumber()
+		if err := cl.stream(dec); err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			return fmt.Errorf("defender: decoding %s %s: %w", cl.method, c.redactPath(cl), err)
+		}
+		return nil
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, resp.Body)

@@ -2,6 +2,7 @@ package defender
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"iter"
 	"net/http"
@@ -50,22 +51,29 @@ func list[T any](ctx context.Context, c *Client, path string, opts ListOptions, 
 			if next == nil {
 				cl.query = listQuery(opts.Filter, size, skip, extra)
 			}
-			var p page[T]
-			if err := c.do(ctx, cl, &p); err != nil {
-				if emptyAs404(path, err) {
+			// The page is decoded item by item as it arrives (see streamPage): a caller that
+			// keeps a little of each item never holds the whole page.
+			var p pageInfo
+			stopped := false
+			cl.stream = func(dec *json.Decoder) error {
+				return streamPage(dec, &p, func(v T) bool {
+					if stopped = !yield(v, nil); stopped {
+						return false
+					}
+					n++
+					stopped = opts.Limit > 0 && n >= opts.Limit
+					return !stopped
+				})
+			}
+			if err := c.do(ctx, cl, nil); err != nil {
+				if stopped || emptyAs404(path, err) {
 					return
 				}
 				yield(zero, err)
 				return
 			}
-			for _, v := range p.Value {
-				if !yield(v, nil) {
-					return
-				}
-				n++
-				if opts.Limit > 0 && n >= opts.Limit {
-					return
-				}
+			if stopped {
+				return
 			}
 			if p.NextLink != "" {
 				u, err := c.sameOrigin(p.NextLink)
@@ -76,10 +84,10 @@ func list[T any](ctx context.Context, c *Client, path string, opts ListOptions, 
 				next = u
 				continue
 			}
-			if len(p.Value) < size || next != nil {
+			if p.Count < size || next != nil {
 				return
 			}
-			skip += len(p.Value)
+			skip += p.Count
 		}
 	}
 }

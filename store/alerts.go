@@ -1,14 +1,10 @@
 package store
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Alert notifications keep, per alert and channel, one hash (kind "alert-msg") that says where
@@ -117,15 +113,28 @@ func (s *Store) alertMsgKey(k AlertKey) string {
 	return s.key(alertMsgKind, hashTag(k.Channel)+":"+k.AlertID)
 }
 
+// alertIncidentKey is "<prefix>:alert-incident:{<channel>}:<incident>": in the channel's hash
+// slot, so that the script that loads or confirms a channel's records reads or writes its
+// incident threads in the same call.
 func (s *Store) alertIncidentKey(k IncidentKey) string {
-	return s.key(alertIncidentKind, k.Channel+":"+strconv.FormatInt(k.IncidentID, 10))
+	return s.key(alertIncidentKind, hashTag(k.Channel)+":"+strconv.FormatInt(k.IncidentID, 10))
 }
 
-func (s *Store) alertMutedKey(alertID string) string { return s.key(alertMutedKind, alertID) }
+// alertIndexTag is the hash tag of the per-alert records (channel lists, mute markers): one
+// script call loads or writes a whole poll's worth of them, in Redis Cluster too. They are
+// small and expire with the retention, so one slot holds them all.
+const alertIndexTag = "{alerts}"
 
-func (s *Store) alertChannelsKey(alertID string) string { return s.key(alertChannelsKind, alertID) }
+func (s *Store) alertMutedKey(alertID string) string {
+	return s.key(alertMutedKind, alertIndexTag+":"+alertID)
+}
 
-// AlertStateQuery names everything one poll needs to know, read pipelined.
+func (s *Store) alertChannelsKey(alertID string) string {
+	return s.key(alertChannelsKind, alertIndexTag+":"+alertID)
+}
+
+// AlertStateQuery names everything one poll needs to know, read in one script call per hash
+// slot (see LoadAlertState).
 type AlertStateQuery struct {
 	Messages  []AlertKey
 	Incidents []IncidentKey
@@ -144,81 +153,6 @@ type AlertState struct {
 	Muted map[string]string
 	// Channels maps an alert id to the channels it was posted in, sorted.
 	Channels map[string][]string
-}
-
-// LoadAlertState reads the notifications, incident threads, mute markers and channel lists of
-// q, pipelined.
-func (s *Store) LoadAlertState(ctx context.Context, q AlertStateQuery) (AlertState, error) {
-	out := AlertState{Messages: map[AlertKey]AlertMessage{}, Incidents: map[IncidentKey]IncidentThread{},
-		Muted: map[string]string{}, Channels: map[string][]string{}}
-	b := newPipeBatch(s.rdb)
-	for _, k := range q.Messages {
-		key := s.alertMsgKey(k)
-		b.cmd(func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.HGetAll(ctx, key) })
-	}
-	for _, k := range q.Incidents {
-		key := s.alertIncidentKey(k)
-		b.cmd(func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Get(ctx, key) })
-	}
-	for _, id := range q.Muted {
-		key := s.alertMutedKey(id)
-		b.cmd(func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Get(ctx, key) })
-	}
-	for _, id := range q.Channels {
-		key := s.alertChannelsKey(id)
-		b.cmd(func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.SMembers(ctx, key) })
-	}
-	if err := b.exec(ctx, "load alert state"); err != nil {
-		return out, err
-	}
-	i := 0
-	for _, k := range q.Messages {
-		h, err := b.result(i).(*redis.MapStringStringCmd).Result()
-		i++
-		if err != nil {
-			return out, wrap("load alert state", err)
-		}
-		if len(h) > 0 {
-			out.Messages[k] = parseAlertMessage(h)
-		}
-	}
-	for _, k := range q.Incidents {
-		if err := getInto(b.result(i), func(v string) { out.Incidents[k] = parseIncidentThread(v) }); err != nil {
-			return out, wrap("load alert state", err)
-		}
-		i++
-	}
-	for _, id := range q.Muted {
-		if err := getInto(b.result(i), func(v string) { out.Muted[id] = v }); err != nil {
-			return out, wrap("load alert state", err)
-		}
-		i++
-	}
-	for _, id := range q.Channels {
-		chans, err := b.result(i).(*redis.StringSliceCmd).Result()
-		i++
-		if err != nil {
-			return out, wrap("load alert state", err)
-		}
-		if len(chans) > 0 {
-			slices.Sort(chans)
-			out.Channels[id] = chans
-		}
-	}
-	return out, nil
-}
-
-// getInto passes a GET's value to set, ignoring a missing key.
-func getInto(c redis.Cmder, set func(string)) error {
-	v, err := c.(*redis.StringCmd).Result()
-	switch {
-	case err == redis.Nil: //nolint:errorlint // go-redis returns the sentinel itself
-		return nil
-	case err != nil:
-		return err
-	}
-	set(v)
-	return nil
 }
 
 func parseAlertMessage(h map[string]string) AlertMessage {

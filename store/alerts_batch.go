@@ -24,19 +24,25 @@ type pipeEntry struct {
 	args   []any
 	fn     func(ctx context.Context, p redis.Pipeliner) redis.Cmder
 	cmd    redis.Cmder
+	weight int // see pipeWeight
 }
 
 func newPipeBatch(rdb redis.UniversalClient) *pipeBatch { return &pipeBatch{rdb: rdb} }
 
 // script queues a script call and returns its index.
 func (b *pipeBatch) script(s *redis.Script, keys []string, args ...any) int {
-	b.entries = append(b.entries, pipeEntry{script: s, keys: keys, args: args})
+	return b.weighted(s, keys, scriptKeyWeight*len(keys), args...)
+}
+
+// weighted queues a script call that weighs weight (see pipeWeight) and returns its index.
+func (b *pipeBatch) weighted(s *redis.Script, keys []string, weight int, args ...any) int {
+	b.entries = append(b.entries, pipeEntry{script: s, keys: keys, args: args, weight: weight})
 	return len(b.entries) - 1
 }
 
 // cmd queues a plain command and returns its index.
 func (b *pipeBatch) cmd(fn func(ctx context.Context, p redis.Pipeliner) redis.Cmder) int {
-	b.entries = append(b.entries, pipeEntry{fn: fn})
+	b.entries = append(b.entries, pipeEntry{fn: fn, weight: 1})
 	return len(b.entries) - 1
 }
 
@@ -82,7 +88,7 @@ func (b *pipeBatch) all() []int {
 // pipeWeight bounds one pipeline (a command weighs 1, a script call scriptKeyWeight per key),
 // so that a storm of alerts never makes one reply that takes longer than the client's read
 // timeout (the embedded server spends time proportional to its number of keys on every
-// command). A poll costs one round trip per 256 alerts read and per 64 claimed or confirmed,
+// command). A poll costs one round trip per 256 records read and per 64 claimed or confirmed,
 // never one per alert.
 const pipeWeight = 256
 
@@ -96,7 +102,7 @@ func (b *pipeBatch) run(ctx context.Context, build func(redis.Pipeliner, *pipeEn
 	for len(idx) > 0 {
 		n, w := 0, 0
 		for n < len(idx) {
-			w += max(1, scriptKeyWeight*len(b.entries[idx[n]].keys))
+			w += max(1, b.entries[idx[n]].weight)
 			if n > 0 && w > pipeWeight {
 				break
 			}

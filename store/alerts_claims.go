@@ -49,6 +49,7 @@ return out`
 //	                                existed before the claim stays known
 //	fail digest error               Slack refused for good: handled until the alert changes
 //	renew leaseEnd                  extend the claim
+//	incident value                  set an incident thread's key (not a claim: no owner check)
 //
 // Returns per key 1, or 0 when the claim is no longer the owner's.
 const alertWritesScript = `
@@ -56,8 +57,12 @@ local out = {}
 for i, k in ipairs(KEYS) do
   local a = 2 + (i - 1) * 5
   local op = ARGV[a + 1]
-  local so = redis.call('HMGET', k, 's', 'o', 'ts')
-  if so[1] ~= 'pending' or so[2] ~= ARGV[1] then
+  local so = {}
+  if op ~= 'incident' then so = redis.call('HMGET', k, 's', 'o', 'ts') end
+  if op == 'incident' then
+    redis.call('SET', k, ARGV[a + 2], 'PX', ARGV[2])
+    out[i] = 1
+  elseif so[1] ~= 'pending' or so[2] ~= ARGV[1] then
     out[i] = 0
   else
     out[i] = 1

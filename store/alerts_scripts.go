@@ -7,14 +7,18 @@ import "github.com/redis/go-redis/v9"
 type alertScripts struct {
 	claimAlert, alertWrites                  *redis.Script
 	addMute, removeMute, muteHit, commitPoll *redis.Script
-	indexChannel                             *redis.Script
+	indexChannel, load                       *redis.Script
 }
 
-// indexChannelScript adds ARGV[1] to the set KEYS[1] and keeps the set ARGV[2] ms from now: one
-// command where SADD and PEXPIRE were two.
+// indexChannelScript adds, per key, a channel to the set KEYS[i] and keeps the set ARGV[1] ms
+// from now. ARGV: retention (ms), then one channel per key. One call indexes a batch (the keys
+// share a hash tag, see alertIndexTag).
 const indexChannelScript = `
-redis.call('SADD', KEYS[1], ARGV[1])
-return redis.call('PEXPIRE', KEYS[1], ARGV[2])`
+for i, k in ipairs(KEYS) do
+  redis.call('SADD', k, ARGV[i + 1])
+  redis.call('PEXPIRE', k, ARGV[1])
+end
+return #KEYS`
 
 func newAlertScripts() alertScripts {
 	return alertScripts{
@@ -25,5 +29,6 @@ func newAlertScripts() alertScripts {
 		muteHit:      redis.NewScript(muteHitScript),
 		commitPoll:   redis.NewScript(commitPollScript),
 		indexChannel: redis.NewScript(indexChannelScript),
+		load:         redis.NewScript(loadScript),
 	}
 }

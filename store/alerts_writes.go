@@ -26,9 +26,12 @@ type AlertWrites struct {
 }
 
 // ownedOp is a write that only the claim's owner may make; its key is reported when it was not.
+// An incident thread's write rides along in its channel's call (same hash slot) with incident
+// set: it is no claim, and never reported.
 type ownedOp struct {
-	key  AlertKey
-	args [5]any
+	key      AlertKey
+	args     [5]any
+	incident string // the incident thread's Redis key
 }
 
 // AlertWrites starts a batch of writes by owner; records it writes keep retention as TTL.
@@ -38,29 +41,29 @@ func (s *Store) AlertWrites(owner string, retention time.Duration) *AlertWrites 
 
 // Confirm records that the owner posted (or edited) the notification of k.
 func (w *AlertWrites) Confirm(k AlertKey, p Posted) {
-	w.owned = append(w.owned, ownedOp{k, [5]any{"confirm", p.TS, p.Thread, p.Digest, p.Kind}})
+	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"confirm", p.TS, p.Thread, p.Digest, p.Kind}})
 }
 
 // Release gives up the owner's claim on k after a failed post.
 func (w *AlertWrites) Release(k AlertKey) {
-	w.owned = append(w.owned, ownedOp{k, [5]any{"release", "", "", "", ""}})
+	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"release", "", "", "", ""}})
 }
 
 // Fail records that Slack refused the notification of k at digest for good (errCode is
 // Slack's error code).
 func (w *AlertWrites) Fail(k AlertKey, digest, errCode string) {
-	w.owned = append(w.owned, ownedOp{k, [5]any{"fail", digest, errCode, "", ""}})
+	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"fail", digest, errCode, "", ""}})
 }
 
 // Renew extends the owner's claim on k until leaseEnd.
 func (w *AlertWrites) Renew(k AlertKey, leaseEnd time.Time) {
-	w.owned = append(w.owned, ownedOp{k, [5]any{"renew", strconv.FormatInt(leaseEnd.UnixMilli(), 10), "", "", ""}})
+	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"renew", strconv.FormatInt(leaseEnd.UnixMilli(), 10), "", "", ""}})
 }
 
 // SetIncident records the parent message of an incident's thread in a channel.
 func (w *AlertWrites) SetIncident(k IncidentKey, th IncidentThread) {
-	key, ttl, v := w.s.alertIncidentKey(k), w.retention, th.value()
-	w.plain = append(w.plain, func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Set(ctx, key, v, ttl) })
+	w.owned = append(w.owned, ownedOp{key: AlertKey{Channel: k.Channel}, args: [5]any{"incident", th.value(), "", "", ""},
+		incident: w.s.alertIncidentKey(k)})
 }
 
 // IndexChannel records that alertID has a message in channel (see AlertState.Channels), and
@@ -101,6 +104,9 @@ func (w *AlertWrites) Exec(ctx context.Context) (lost []AlertKey, err error) {
 		args := []any{w.owner, w.retention.Milliseconds()}
 		for j, i := range call {
 			keys[j] = w.s.alertMsgKey(owned[i].key)
+			if owned[i].incident != "" {
+				keys[j] = owned[i].incident
+			}
 			args = append(args, owned[i].args[:]...)
 		}
 		b.script(w.s.alertScripts.alertWrites, keys, args...)
@@ -108,8 +114,15 @@ func (w *AlertWrites) Exec(ctx context.Context) (lost []AlertKey, err error) {
 	for _, fn := range plain {
 		b.cmd(fn)
 	}
-	for _, ix := range indexed {
-		b.script(w.s.alertScripts.indexChannel, []string{ix[0]}, ix[1], w.retention.Milliseconds())
+	for len(indexed) > 0 {
+		n := min(len(indexed), keysPerCall)
+		keys, args := make([]string, n), []any{w.retention.Milliseconds()}
+		for i, ix := range indexed[:n] {
+			keys[i] = ix[0]
+			args = append(args, ix[1])
+		}
+		b.script(w.s.alertScripts.indexChannel, keys, args...)
+		indexed = indexed[n:]
 	}
 	for id, n := range hits {
 		b.script(w.s.alertScripts.muteHit, []string{w.s.mutesKey()}, id, n)
@@ -125,7 +138,7 @@ func (w *AlertWrites) Exec(ctx context.Context) (lost []AlertKey, err error) {
 	for c, call := range calls {
 		v, _ := b.result(c).(*redis.Cmd).Slice()
 		for j, i := range call {
-			if j >= len(v) || v[j] != int64(1) {
+			if owned[i].incident == "" && (j >= len(v) || v[j] != int64(1)) {
 				lost = append(lost, owned[i].key)
 			}
 		}

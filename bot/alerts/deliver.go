@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/render"
+	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
 	"github.com/slack-go/slack"
 )
@@ -52,6 +53,9 @@ type delivery struct {
 	// refused is Slack's code once it refused the channel or the token in this poll: the rest
 	// of the channel's work is left for the next poll without asking again.
 	refused string
+	// ahead and wholes serve the cards of a poll that kept its alerts slim (see slim.go).
+	ahead  []string
+	wholes map[string]defender.Alert
 }
 
 // deliver claims and posts one channel's work; whatever it cannot finish is left unhandled,
@@ -125,6 +129,10 @@ func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 		news, updates = append(news, n...), append(updates, u...)
 	}
 	storm := p.opts.StormThreshold >= 0 && len(news) > p.opts.StormThreshold
+	if !storm {
+		d.cardsAhead(news)
+	}
+	d.cardsAhead(updates)
 	if storm {
 		d.postDigest(ctx, news)
 	} else {

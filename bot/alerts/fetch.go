@@ -12,37 +12,55 @@ import (
 )
 
 // fetch reads every alert updated since, page by page ($top and $skip: with $top MDE sends no
-// nextLink), keeping one version of each alert (the latest) when pages overlap.
-func (r *pollRun) fetch(ctx context.Context, since time.Time) ([]defender.Alert, error) {
+// nextLink), keeping one version of each alert (the latest) when pages overlap. A poll of more
+// than fullAlertsKept alerts keeps each one slim (see slim.go) as soon as it is decoded.
+func (r *pollRun) fetch(ctx context.Context, since time.Time, mutes []store.Mute) ([]defender.Alert, error) {
 	p := r.p
 	size := p.opts.PageSize
 	byID := map[string]int{}
 	var out []defender.Alert
+	slimmed := false
+	keepSHA1 := slices.ContainsFunc(mutes, func(m store.Mute) bool { return m.Kind == store.MuteSHA1 })
+	add := func(a defender.Alert) {
+		if !slimmed && len(out) >= fullAlertsKept {
+			slimmed = true
+			for i := range out {
+				out[i] = slim(out[i], keepSHA1)
+			}
+		}
+		if slimmed {
+			a = slim(a, keepSHA1)
+		}
+		if i, ok := byID[a.ID]; ok {
+			if a.LastUpdateTime.After(out[i].LastUpdateTime.Time) {
+				out[i] = a
+			}
+			return
+		}
+		byID[a.ID] = len(out)
+		out = append(out, a)
+	}
 	for skip := 0; ; skip += size {
-		var page []defender.Alert
+		n := 0
 		err := p.budget.call(ctx, func(ctx context.Context) error {
-			var err error
-			page, err = p.mde.ListAlerts(ctx, defender.AlertListOptions{WithEvidence: true, ListOptions: defender.ListOptions{
-				Filter: defender.Ge("lastUpdateTime", since), PageSize: size, Limit: size, Skip: skip}})
-			return err
+			for a, err := range p.mde.Alerts(ctx, defender.AlertListOptions{WithEvidence: true, ListOptions: defender.ListOptions{
+				Filter: defender.Ge("lastUpdateTime", since), PageSize: size, Limit: size, Skip: skip}}) {
+				if err != nil {
+					return err
+				}
+				n++
+				add(a)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("alert poller: reading alerts: %w", err)
 		}
-		for _, a := range page {
-			if i, ok := byID[a.ID]; ok {
-				if a.LastUpdateTime.After(out[i].LastUpdateTime.Time) {
-					out[i] = a
-				}
-				continue
-			}
-			byID[a.ID] = len(out)
-			out = append(out, a)
-		}
-		if len(page) < size {
+		if n < size {
 			break
 		}
 	}
+	r.slim = slimmed
 	slices.SortStableFunc(out, func(a, b defender.Alert) int {
 		if c := a.LastUpdateTime.Compare(b.LastUpdateTime.Time); c != 0 {
 			return c
@@ -81,8 +99,9 @@ func (r *pollRun) classify(ctx context.Context, alerts []defender.Alert, mutes [
 		}
 	}
 	items := make([]*item, 0, len(alerts))
-	for _, a := range alerts {
-		it := &item{a: a, vis: visibleOf(a), low: !a.Severity.AtLeast(p.opts.MinSeverity)}
+	for i := range alerts {
+		a := alerts[i]
+		it := &item{a: &alerts[i], vis: visibleOf(a), low: !a.Severity.AtLeast(p.opts.MinSeverity)}
 		it.digest = it.vis.digest()
 		it.channels = p.opts.Routes.Channels(a, tags[a.MachineID], p.opts.DefaultChannel)
 		if m, ok := commands.MatchingMute(mutes, a); ok && !it.low {

@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,9 +13,11 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Source reads alerts and devices from MDE (*defender.Client).
+// Source reads alerts and devices from MDE (*defender.Client). Alerts yields a page's alerts
+// as they are decoded, so that a poll keeps only what it needs of each (see slim.go).
 type Source interface {
-	ListAlerts(ctx context.Context, opts defender.AlertListOptions) ([]defender.Alert, error)
+	Alerts(ctx context.Context, opts defender.AlertListOptions) iter.Seq2[defender.Alert, error]
+	GetAlert(ctx context.Context, id string, withEvidence bool) (defender.Alert, error)
 	ListMachines(ctx context.Context, opts defender.ListOptions) ([]defender.Machine, error)
 }
 

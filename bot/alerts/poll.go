@@ -18,7 +18,7 @@ import (
 
 // item is one alert of a poll, with what the poll decided about it.
 type item struct {
-	a        defender.Alert
+	a        *defender.Alert // in the poll's slice of alerts (not a copy: a storm holds thousands)
 	vis      visible
 	digest   string
 	low      bool // below MinSeverity: only an existing message is kept up to date
@@ -47,6 +47,9 @@ type pollRun struct {
 	// first is set when the store has no watermark (its first poll): whatever the channels
 	// already show was posted before the store began, and is looked up before posting.
 	first bool
+	// slim is set when the poll's alerts were kept slim (see slim.go): a card fetches its
+	// alert whole first.
+	slim bool
 
 	seen, posted, digested, updated, muted, unrouted, failed, deferred, below, held atomic.Int64
 
@@ -130,7 +133,7 @@ func (r *pollRun) run(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return wm, err
 	}
-	alerts, err := r.fetch(ctx, since)
+	alerts, err := r.fetch(ctx, since, mutes)
 	if err != nil {
 		return wm, err
 	}

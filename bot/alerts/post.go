@@ -109,9 +109,9 @@ func (p *Poller) notice(a defender.Alert, movedTo []string) render.Message {
 }
 
 // card is the message of c's alert in this channel, with its plain fallback.
-func (d *delivery) card(c *claimed) outgoing {
+func (d *delivery) card(ctx context.Context, c *claimed) outgoing {
 	p := d.r.p
-	a := c.it.a
+	a := d.whole(ctx, *c.it.a)
 	return outgoing{msg: p.notice(a, c.movedTo), kind: kindCard, payload: cardMeta(c),
 		fallback: func(code string) render.Message { return render.AlertFallback(a, p.opts.PortalURL, code) }}
 }
@@ -144,7 +144,7 @@ func broadcastReply(sev defender.Severity, parent store.IncidentThread) bool {
 // than that one, or High), else as a new message that becomes the incident's thread.
 func (d *delivery) postNew(ctx context.Context, c *claimed) {
 	a := c.it.a
-	o := d.card(c)
+	o := d.card(ctx, c)
 	if a.IncidentID != 0 {
 		parent := d.inc[a.IncidentID]
 		o.thread, o.broadcast = parent.TS, broadcastReply(a.Severity, parent)
@@ -172,10 +172,10 @@ func (d *delivery) postNew(ctx context.Context, c *claimed) {
 func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	p := d.r.p
 	sorted := slices.Clone(cs)
-	slices.SortStableFunc(sorted, func(x, y *claimed) int { return render.SeverityOrder(x.it.a, y.it.a) })
+	slices.SortStableFunc(sorted, func(x, y *claimed) int { return render.SeverityOrder(*x.it.a, *y.it.a) })
 	alerts := make([]defender.Alert, len(sorted))
 	for i, c := range sorted {
-		alerts[i] = c.it.a
+		alerts[i] = *c.it.a
 	}
 	now := p.opts.Now()
 	pages := render.DigestPages(alerts, p.opts.PortalURL, now)

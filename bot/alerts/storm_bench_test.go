@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -13,23 +11,45 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/bot/slackfake"
-	"github.com/mdebot/mdebot/bot/slackpost"
-	"github.com/mdebot/mdebot/commands"
 	"github.com/mdebot/mdebot/defender/mdefake"
 	"github.com/mdebot/mdebot/store/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
-// commandCount counts the Redis commands a client sends: one per command, each command of a
-// pipeline counted on its own (a script call is one command).
-type commandCount struct{ n atomic.Int64 }
+// commandCount counts the Redis commands a client sends (n: one per command, each command of a
+// pipeline counted on its own, a script call one command) and its round trips (trips: one per
+// command sent alone or pipeline). A new connection's handshake (HELLO, CLIENT SETINFO) is not
+// counted.
+type commandCount struct{ n, trips atomic.Int64 }
 
 func (c *commandCount) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (c *commandCount) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if n := handshakeFree(cmd); n > 0 {
+			c.n.Add(n)
+			c.trips.Add(1)
+		}
+		return next(ctx, cmd)
+	}
 }
 func (c *commandCount) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(int64(len(cmds))); return next(ctx, cmds) }
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if n := handshakeFree(cmds...); n > 0 {
+			c.n.Add(n)
+			c.trips.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func handshakeFree(cmds ...redis.Cmder) int64 {
+	var n int64
+	for _, c := range cmds {
+		if name := c.Name(); name != "hello" && name != "client" {
+			n++
+		}
+	}
+	return n
 }
 
 // procStatus reads a "Vm..." figure of /proc/self/status, in bytes (0 when unreadable).
@@ -61,33 +81,42 @@ func stormServer(b *testing.B) storetest.Server {
 // Retry-After), the MDE fake, and a real Redis (MDEBOT_TEST_REDIS_URL; the embedded one when
 // unset). The alerts come from 300 devices and the routes test machine tags, so routing needs
 // device facts. Each iteration is one poll after a quiet one (a watermark exists), then the
-// poll after it. It reports:
+// poll after it. The notifier runs in a process of its own (see startStormBot), the fakes in
+// the benchmark's, so the memory figures are the bot's alone. It reports:
 //
-//	reach-s          seconds from the poll's start until every alert is listed in Slack
-//	slack-posts      chat.postMessage calls Slack accepted; slack-429s those it refused
-//	redis-cmds/alert Redis commands (a pipeline's commands counted one by one) of the storm poll
-//	mde-calls        MDE requests of the storm poll and the poll after it
-//	peak-heap-MB     heap in use at its peak during the storm poll
-//	idle-rss-MB, peak-rss-MB, rss-ratio   the process's RSS before the storm and at its peak
-//	                 (the fakes run in the same process and are counted too)
+//	reach-s           seconds from the poll's start until every alert is listed in Slack
+//	slack-posts       chat.postMessage calls Slack accepted; slack-429s those it refused
+//	redis-cmds/alert  Redis commands of the storm poll per alert (a pipeline's commands counted
+//	                  one by one, a script call one command; connection handshakes left out)
+//	redis-trips/alert round trips of the same (a pipeline or a lone command is one)
+//	mde-calls         MDE requests of the storm poll and the poll after it
+//	peak-heap-MB      the bot process's heap in use (live and not yet collected) at its peak
+//	idle-live-MB, peak-live-MB   its live heap (runtime/metrics /gc/heap/live:bytes) before and
+//	                  at its peak during the storm poll
+//	idle-rss-MB, peak-rss-MB, rss-ratio   the bot process's RSS after a collection before the
+//	                  storm (VmRSS) and at its peak during the storm poll (VmHWM)
 //
 // Run: go test -run '^$' -bench Storm -benchtime 1x ./bot/alerts/
 func BenchmarkStorm(b *testing.B) {
 	for _, n := range []int{2000, 10000} {
 		srv := stormServer(b)
 		b.Run(fmt.Sprintf("%d/%s", n, srv.Name), func(b *testing.B) {
-			var reach, posts, refused, cmds, calls, heap, idle, peak, ratio float64
+			var reach, posts, refused, cmds, trips, calls, heap, live, idleLive, idle, peak, ratio float64
 			for range b.N {
 				r := runStorm(b, srv, n, 0)
-				reach, posts, refused, cmds, calls = max(reach, r.reach), r.posts, r.refused, r.cmdsPerAlert, r.mdeCalls
-				heap, idle, peak, ratio = max(heap, r.heapMB), r.idleMB, max(peak, r.peakMB), max(ratio, r.peakMB/r.idleMB)
+				reach, posts, refused, cmds, trips, calls = max(reach, r.reach), r.posts, r.refused, r.cmdsPerAlert, r.tripsPerAlert, r.mdeCalls
+				heap, live, idleLive = max(heap, r.heapMB), max(live, r.liveMB), r.idleLiveMB
+				idle, peak, ratio = r.idleMB, max(peak, r.peakMB), max(ratio, r.peakMB/r.idleMB)
 			}
 			b.ReportMetric(reach, "reach-s")
 			b.ReportMetric(posts, "slack-posts")
 			b.ReportMetric(refused, "slack-429s")
 			b.ReportMetric(cmds, "redis-cmds/alert")
+			b.ReportMetric(trips, "redis-trips/alert")
 			b.ReportMetric(calls, "mde-calls")
 			b.ReportMetric(heap, "peak-heap-MB")
+			b.ReportMetric(idleLive, "idle-live-MB")
+			b.ReportMetric(live, "peak-live-MB")
 			b.ReportMetric(idle, "idle-rss-MB")
 			b.ReportMetric(peak, "peak-rss-MB")
 			b.ReportMetric(ratio, "rss-ratio")
@@ -96,19 +125,22 @@ func BenchmarkStorm(b *testing.B) {
 	// A steady trickle: a few new alerts a poll, each posted on its own.
 	srv := stormServer(b)
 	b.Run("trickle/"+srv.Name, func(b *testing.B) {
-		var cmds float64
+		var cmds, trips float64
 		for range b.N {
-			cmds = max(cmds, runStorm(b, srv, 0, 5).cmdsPerAlert)
+			r := runStorm(b, srv, 0, 5)
+			cmds, trips = max(cmds, r.cmdsPerAlert), max(trips, r.tripsPerAlert)
 		}
 		b.ReportMetric(cmds, "redis-cmds/alert")
+		b.ReportMetric(trips, "redis-trips/alert")
 	})
 }
 
 type stormResult struct {
-	reach, posts, refused, cmdsPerAlert, mdeCalls, heapMB, idleMB, peakMB float64
+	reach, posts, refused, cmdsPerAlert, tripsPerAlert, mdeCalls, heapMB, liveMB, idleLiveMB, idleMB, peakMB float64
 }
 
-// runStorm runs one storm of n alerts (or, n == 0, a poll of trickle new alerts).
+// runStorm runs one storm of n alerts (or, n == 0, a poll of trickle new alerts) through the
+// bot, run in a process of its own (see startStormBot).
 func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 	b.StopTimer()
 	srv.Prefix = storetest.Prefix(b)
@@ -118,49 +150,27 @@ func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 		e.mde.Fake.AddMachine(mdefake.Machine{ComputerDNSName: fmt.Sprintf("ws%03d.contoso.com", i), OSPlatform: "Windows11",
 			RBACGroupName: "Workstations", MachineTags: []string{"corp"}})
 	}
-	routes, err := commands.ParseRoutes("tag=quarantine -> C0QUAR")
-	if err != nil {
-		b.Fatal(err)
+	opts, ok := srv.Client.(*redis.Client)
+	if !ok {
+		b.Fatalf("the storm benchmark needs a single-node Redis, not %T", srv.Client)
 	}
-	var cc commandCount
-	srv.Client.AddHook(&cc)
-	p, st := e.newPoller(pollerCfg{opts: Options{MinSeverity: "Informational", Routes: routes, SlackPerSecond: 1, SlackBurst: 3,
-		MDEPerMinute: 20, Sleep: slackpost.Sleep}})
-	l, err := st.ObtainLeader(b.Context(), PollerName, p.Owner(), time.Minute)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = l.Release(context.WithoutCancel(b.Context())); cleanPrefix(b, srv.Client, srv.Prefix) }()
-	if err := p.PollOnce(b.Context(), l); err != nil { // the quiet poll: the watermark exists
-		b.Fatal(err)
-	}
+	defer cleanPrefix(b, srv.Client, srv.Prefix)
+	f := e.mde.Fake
+	poll := startStormBot(b, stormChildConfig{MDEURL: f.MDEURL(), Authority: f.AuthorityURL(), Scope: f.Scope(), CAPEM: f.CACertPEM(),
+		SlackURL: e.slack.APIURL(), SlackToken: e.slack.BotToken(), RedisAddr: opts.Options().Addr, RedisDB: opts.Options().DB,
+		Prefix: srv.Prefix, Routes: "tag=quarantine -> C0QUAR"})
 	var want int
 	if n > 0 {
-		want = len(e.mde.Fake.AddAlerts(n))
+		want = len(f.AddAlerts(n))
 	} else {
 		for i := range trickle {
-			e.addAlert("High", fmt.Sprintf("trickle %d", i), 0)
+			e.addAlert("High", fmt.Sprintf("trickle %d", i), int64(500+i)) // MDE gives nearly every alert an incident
 		}
 		want = trickle
 	}
-	runtime.GC()
-	debug.FreeOSMemory()
-	idle := procStatus("VmRSS")
-	resetPeakRSS()
-	before, callsBefore := cc.n.Load(), p.budget.calls.Load()
-	stop := peakHeap()
-	start := time.Now()
 	b.StartTimer()
-	if err := p.PollOnce(b.Context(), l); err != nil {
-		b.Fatal(err)
-	}
+	r := poll()
 	b.StopTimer()
-	heap := stop()
-	peak := procStatus("VmHWM")
-	cmds := cc.n.Load() - before
-	if err := p.PollOnce(b.Context(), l); err != nil { // the poll after it
-		b.Fatal(err)
-	}
 	snap := e.slack.Snapshot()
 	cards, lines := countAlerts(snap)
 	if got := len(cards[socChannel]) + len(lines[socChannel]); got != want {
@@ -175,9 +185,11 @@ func runStorm(b *testing.B, srv storetest.Server, n, trickle int) stormResult {
 		}
 	}
 	paced := e.slack.Paced()
-	return stormResult{reach: last.Sub(start).Seconds(), posts: float64(snap.CallCounts["chat.postMessage"] - paced),
-		refused: float64(paced), cmdsPerAlert: float64(cmds) / float64(want), mdeCalls: float64(p.budget.calls.Load() - callsBefore),
-		heapMB: float64(heap) / (1 << 20), idleMB: float64(idle) / (1 << 20), peakMB: float64(peak) / (1 << 20)}
+	mb := func(v uint64) float64 { return float64(v) / (1 << 20) }
+	return stormResult{reach: last.Sub(r.Start).Seconds(), posts: float64(snap.CallCounts["chat.postMessage"] - paced),
+		refused: float64(paced), cmdsPerAlert: float64(r.Cmds) / float64(want), tripsPerAlert: float64(r.Trips) / float64(want),
+		mdeCalls: float64(r.MDECalls), heapMB: mb(r.PeakHeap), liveMB: mb(r.PeakLive), idleLiveMB: mb(r.IdleLive),
+		idleMB: mb(r.IdleRSS), peakMB: mb(r.PeakRSS)}
 }
 
 // tsTime is the time of a Slack message timestamp ("seconds.micros").

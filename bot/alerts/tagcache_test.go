@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,12 @@ import (
 // machineLister is an AlertSource whose devices are tagged with their own id, counting lookups.
 type machineLister struct{ calls int }
 
-func (m *machineLister) ListAlerts(context.Context, defender.AlertListOptions) ([]defender.Alert, error) {
-	return nil, nil
+func (m *machineLister) Alerts(context.Context, defender.AlertListOptions) iter.Seq2[defender.Alert, error] {
+	return func(func(defender.Alert, error) bool) {}
+}
+
+func (m *machineLister) GetAlert(context.Context, string, bool) (defender.Alert, error) {
+	return defender.Alert{}, nil
 }
 
 func (m *machineLister) ListMachines(_ context.Context, o defender.ListOptions) ([]defender.Machine, error) {

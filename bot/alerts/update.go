@@ -34,7 +34,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 			d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest, Kind: kindDigest}, nil)
 			return
 		}
-		o := d.card(c)
+		o := d.card(ctx, c)
 		o.thread = c.prev.Thread
 		ts, attempted, err := d.post(ctx, o)
 		if err == nil {
@@ -43,7 +43,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 		d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: c.prev.Thread, Digest: c.digest, Kind: kindCard}, nil)
 		return
 	}
-	attempted, err := d.edit(ctx, c.prev.TS, d.card(c))
+	attempted, err := d.edit(ctx, c.prev.TS, d.card(ctx, c))
 	if code := slackCode(err); code == "message_not_found" || code == "cant_update_message" {
 		// Someone deleted the message: post the alert again rather than lose the change.
 		d.postNew(ctx, c)
@@ -55,7 +55,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 	}
 	d.r.updated.Add(1)
 	if !quiet && len(cs) > 0 {
-		d.reply(ctx, c, render.AlertChange(a, cs, p.opts.Now()))
+		d.reply(ctx, c, render.AlertChange(*a, cs, p.opts.Now()))
 	}
 	d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest, Kind: kindCard}, nil)
 }
@@ -74,7 +74,7 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 		d.done(ctx, c, true, nil, posted, nil)
 		return
 	}
-	attempted, err := d.edit(ctx, c.prev.TS, d.card(c))
+	attempted, err := d.edit(ctx, c.prev.TS, d.card(ctx, c))
 	switch code := slackCode(err); {
 	case code == "message_not_found" || code == "cant_update_message":
 		d.done(ctx, c, true, nil, posted, nil)
@@ -89,7 +89,7 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 		if old, known := parseDigest(c.prev.Digest); known {
 			cs = changes(old, c.it.vis)
 		}
-		d.reply(ctx, c, render.AlertMovedReply(a, c.movedTo, cs, p.opts.Now()))
+		d.reply(ctx, c, render.AlertMovedReply(*a, c.movedTo, cs, p.opts.Now()))
 	}
 	d.done(ctx, c, true, nil, posted, nil)
 }
