@@ -13,7 +13,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
+	rtmetrics "runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -161,8 +161,8 @@ func TestStormBot(t *testing.T) {
 
 // liveHeap is the heap the last garbage collection found live (runtime/metrics).
 func liveHeap() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
+	s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(s)
 	return s[0].Value.Uint64()
 }
 
