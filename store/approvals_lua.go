@@ -143,9 +143,9 @@ return snap('changed')`
 
 // approvalScripts are the compiled scripts of a Store.
 type approvalScripts struct {
-	create, card, vote, deny, expire, status      *redis.Script
-	cancelClaim, cancelRelease, pkg, poll         *redis.Script
-	claim, renew, takeover, finish                *redis.Script
+	create, card, vote, deny, expire, status *redis.Script
+	cancelClaim, cancelRelease, pkg, poll    *redis.Script
+	claim, renew, takeover, finish           *redis.Script
 }
 
 func newApprovalScripts() approvalScripts {

@@ -130,4 +130,3 @@ func TestExecutionStart(t *testing.T) {
 		})
 	}
 }
-
