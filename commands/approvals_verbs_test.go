@@ -247,4 +247,3 @@ func TestCollectPostsPackageOnce(t *testing.T) {
 		}
 	}
 }
-
