@@ -10,10 +10,11 @@ import (
 )
 
 // Execute runs an approved request, exactly once whoever calls it and however often: it claims
-// the execution in Redis first, then calls MDE with the request id, the requester, the
-// approvers and the reason in the comment (and the id as externalID where the endpoint has
-// one), then records the outcome. An action MDE already had pending is recorded as such and
-// followed; nothing is sent twice. Outcome.Changed is false when another caller runs it.
+// the execution in Redis first (with a lease it renews while it works, so that another replica
+// takes over within seconds if this one dies), then calls MDE with the request id, the
+// requester, the approvers and the reason in the comment (and the id as externalID where the
+// endpoint has one), then records the outcome. An action MDE already had pending is recorded as
+// such and followed; nothing is sent twice. Outcome.Changed is false when another caller runs it.
 func (a *Approvals) Execute(ctx context.Context, id string) Outcome {
 	tr, err := a.st.ClaimExecution(ctx, id, a.owner, a.now())
 	if err != nil {
@@ -25,13 +26,38 @@ func (a *Approvals) Execute(ctx context.Context, id string) Outcome {
 		return Outcome{Approval: ap}
 	}
 	a.record(ctx, ap, "executing", botActor, "", a.comment(ctx, ap))
-	mctx, cancel := context.WithTimeout(ctx, execTimeout)
-	defer cancel()
+	return a.runHeld(ctx, ap, false)
+}
+
+// runHeld runs ap under its execution lease: it looks for what an earlier owner sent first when
+// lookFirst is set, sends the request only when MDE has nothing from it, and records the outcome.
+// When the lease is lost (this replica was cut off long enough for another to take over) or the
+// replica stops, an unfinished call is left to the replica that takes over, never recorded as a
+// failure.
+func (a *Approvals) runHeld(ctx context.Context, ap Approval, lookFirst bool) Outcome {
+	wctx, stop := a.holdLease(ctx, ap.ID)
+	defer stop()
+	if lookFirst {
+		e, found, err := a.findResult(wctx, ap)
+		if err != nil {
+			// The lease runs out and the next sweep (on any replica) looks again.
+			a.log.Warn("takeover: Defender look-up failed; trying again", "request", ap.ID, "err", err)
+			return Outcome{Approval: ap}
+		}
+		if found {
+			stop()
+			return a.finish(ctx, ap, e)
+		}
+	}
+	mctx, cancel := context.WithTimeout(wctx, execTimeout)
 	e := a.run(mctx, ap)
-	if ctx.Err() != nil {
-		// Stopped mid-call (shutdown): whether MDE got it is unknown, so the request stays
-		// executing and the sweeper settles it from what MDE has; it is never sent again.
-		a.log.Warn("stopped while running a request; the sweeper settles it", "request", ap.ID)
+	cancel()
+	lost := wctx.Err() != nil
+	stop()
+	if ctx.Err() != nil || (lost && e.State == store.ApprovalFailed) {
+		// Stopped mid-call: whether MDE got it is unknown, so the request stays executing and the
+		// replica that takes it over settles it from what MDE has; it is never sent blindly again.
+		a.log.Warn("stopped while running a request; another replica takes it over", "request", ap.ID)
 		return Outcome{Approval: ap}
 	}
 	return a.finish(ctx, ap, e)

@@ -41,6 +41,9 @@ type ApprovalsConfig struct {
 	Log   *slog.Logger
 	// Metrics counts the requests' transitions and executions; nil for none.
 	Metrics *Metrics
+	// StartGrace is how long the replica that approved a request has to start it before another
+	// replica does, by the Redis server's clock; 5s when zero, none when negative (tests).
+	StartGrace time.Duration
 }
 
 // Approvals is the four-eyes workflow: it records requests, decides clicks (the approver role
@@ -59,6 +62,7 @@ type Approvals struct {
 	now    func() time.Time
 	log    *slog.Logger
 	m      *Metrics
+	grace  time.Duration
 }
 
 // Timing of the workflow.
@@ -67,12 +71,9 @@ const (
 	DefaultApprovalTTL = 30 * time.Minute
 	// execTimeout bounds one execution's MDE call.
 	execTimeout = 90 * time.Second
-	// staleAfter is when an execution that never finished is looked into: well after
-	// execTimeout, so its owner has given up.
-	staleAfter = 5 * time.Minute
-	// approvedGrace is how long an approved request may wait for its execution to start before
-	// the sweeper starts it.
-	approvedGrace = time.Minute
+	// defaultStartGrace is how long the replica that approved a request has to start it before
+	// another replica does (judged by the Redis server's clock).
+	defaultStartGrace = 5 * time.Second
 )
 
 // NewApprovals returns the workflow over cfg.
@@ -95,11 +96,14 @@ func NewApprovals(cfg ApprovalsConfig) (*Approvals, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.StartGrace == 0 {
+		cfg.StartGrace = defaultStartGrace
+	}
 	// Approved actions and their follow-up draw on the share of each MDE budget that chat
 	// look-ups cannot use.
 	return &Approvals{st: cfg.Store, mde: cfg.MDE.Reserved(), authz: cfg.Authz, policy: cfg.Policy, sink: cfg.Sink,
 		users: cfg.Users, portal: cfg.PortalURL, owner: cfg.Owner, now: cfg.Now,
-		log: cfg.Log.With("component", "approvals"), m: cfg.Metrics}, nil
+		log: cfg.Log.With("component", "approvals"), m: cfg.Metrics, grace: max(cfg.StartGrace, 0)}, nil
 }
 
 // PortalURL is the Defender portal the cards link to.

@@ -68,6 +68,8 @@ type apprFixture struct {
 	router *Router
 	clock  *testClock
 	sink   *sinkFake
+	// ff moves the embedded Redis server's TTLs (the execution leases) forward.
+	ff func(time.Duration)
 }
 
 func newApprFixture(t testing.TB, p ApprovalPolicy) *apprFixture {
@@ -80,13 +82,14 @@ func newApprFixtureOpts(t testing.TB, p ApprovalPolicy, opts defendertest.Option
 	t.Helper()
 	env := defendertest.New(t, opts)
 	srv := storetest.Servers(t)[0]
-	f := &apprFixture{env: env, st: store.New(srv.Client, srv.Prefix), clock: &testClock{t: env.Fake.Now()}, sink: &sinkFake{}}
+	f := &apprFixture{env: env, st: store.New(srv.Client, srv.Prefix), clock: &testClock{t: env.Fake.Now()}, sink: &sinkFake{}, ff: srv.FastForward}
 	authz := NewAuthorizer(Policy{Responders: []string{requester, both}, Approvers: []string{lead, lead2, both}}, nil, 0, nil)
 	if p.Required == 0 {
 		p.Required = 1
 	}
 	ap, err := NewApprovals(ApprovalsConfig{Store: f.st, MDE: env.Client, Authz: authz, Policy: p, Sink: f.sink,
-		Users: emails{requester: "alice@contoso.com"}, PortalURL: testPortal, Owner: "test", Now: f.clock.Now})
+		Users: emails{requester: "alice@contoso.com"}, PortalURL: testPortal, Owner: "test", Now: f.clock.Now,
+		StartGrace: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

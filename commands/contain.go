@@ -29,7 +29,10 @@ const (
 	RemindBefore = 15 * time.Minute
 	// releaseLease keeps other replicas off a claimed release: well past execTimeout, so the
 	// holder has given up before another takes over.
-	releaseLease = staleAfter
+	releaseLease = 5 * time.Minute
+	// runningLook is when a containment whose request is approved or running is looked at again:
+	// by then it has run, or another replica has taken it over (approval_takeover.go).
+	runningLook = time.Minute
 	// releaseRetry is the wait before a release that did not work is tried again, and
 	// maxReleaseAttempts how many refusals by Defender make it fail for good.
 	releaseRetry       = time.Minute

@@ -84,7 +84,7 @@ func nextLook(ap Approval, now time.Time) (time.Time, bool) {
 	case c.State == "" && ap.State == ApprovalPending:
 		return ap.Expires, true
 	case c.State == "" && (ap.State == ApprovalApproved || ap.State == ApprovalExecuting):
-		return now.Add(approvedGrace), true
+		return now.Add(runningLook), true
 	case c.State == store.ReleaseScheduled:
 		if remind := c.Until.Add(-RemindBefore); !c.RemindedUntil.Equal(c.Until) && remind.After(now) {
 			return remind, true

@@ -72,6 +72,8 @@ type Approval struct {
 	// Executor is the owner that claimed the execution, and ExecutedAt when.
 	Executor   string
 	ExecutedAt time.Time
+	// Takeovers counts the times another replica took the execution over from a dead owner.
+	Takeovers int
 	// ActionID and ActionStatus are the MDE machine action (or the id of what
 	// the execution created) and its last known status.
 	ActionID       string
@@ -200,6 +202,7 @@ func parseApproval(id string, m map[string]string) Approval {
 		DecidedAt:      fromMS(m["decided_at"]),
 		Executor:       m["executor"],
 		ExecutedAt:     fromMS(m["executed_at"]),
+		Takeovers:      atoi(m["takeovers"]),
 		ActionID:       m["action_id"],
 		ActionStatus:   m["action_status"],
 		AlreadyPending: m["already_pending"] == "1",

@@ -3,11 +3,14 @@ package store
 import "github.com/redis/go-redis/v9"
 
 // Every change to an approval is one of these scripts: each touches only the
-// request's own key (KEYS[1]), so it is atomic on a single server and in
-// Cluster alike, and concurrent callers on any replica see exactly one winner.
-// Times come from the caller (ARGV, Unix milliseconds) so that one injected
-// clock rules expiry; Redis's own clock only runs the key TTLs. No script
-// writes to a missing key: a write would create a key without a TTL.
+// request's own key (KEYS[1]), and the execution scripts its lease too
+// (executions_lua.go, same hash tag), so it is atomic on a single server and
+// in Cluster alike, and concurrent callers on any replica see exactly one
+// winner. Times written to the record come from the caller (ARGV, Unix
+// milliseconds) so that one injected clock shows on the cards; the decisions
+// that take a replica over (the execution lease, how long ago a request was
+// approved) use the server's clock (TTLs and TIME). No script writes to a
+// missing key: a write would create a key without a TTL.
 //
 // Transition scripts answer {code, HGETALL}: the outcome and the record as
 // it is after the script ran. Codes: "missing" (no such request), "changed"
@@ -31,9 +34,10 @@ local state = redis.call('HGET', K, 'state')
 
 // createScript: ARGV[1] is the TTL in ms, the rest field/value pairs.
 // Returns 1 when created, 0 when the id is taken.
-const createScript = `
+const createScript = srvClock + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if redis.call('HGET', KEYS[1], 'state') == 'approved' then redis.call('HSET', KEYS[1], 'approved_srv', srv_ms()) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`
 
@@ -56,7 +60,7 @@ end
 `
 
 // voteScript: ARGV user, now, retention.
-const voteScript = approvalPreamble + `
+const voteScript = approvalPreamble + srvClock + `
 local NOW, RET = ARGV[2], ARGV[3]
 ` + expireIfDue + `
 if redis.call('HGET', K, 'requester') == ARGV[1] then return snap('own') end
@@ -64,7 +68,7 @@ if redis.call('HEXISTS', K, 'vote:' .. ARGV[1]) == 1 then return snap('again') e
 redis.call('HSET', K, 'vote:' .. ARGV[1], NOW)
 local n = redis.call('HINCRBY', K, 'nvotes', 1)
 if n >= tonumber(redis.call('HGET', K, 'required')) then
-  redis.call('HSET', K, 'state', 'approved', 'decided_at', NOW)
+  redis.call('HSET', K, 'state', 'approved', 'decided_at', NOW, 'approved_srv', srv_ms())
   redis.call('PEXPIRE', K, RET)
   return snap('approved')
 end
@@ -86,13 +90,6 @@ redis.call('HSET', K, 'state', 'expired', 'decided_at', ARGV[1], 'reason', ARGV[
 redis.call('PEXPIRE', K, ARGV[2])
 return snap('changed')`
 
-// claimScript: ARGV owner, now, retention. approved -> executing, once.
-const claimScript = approvalPreamble + `
-if state ~= 'approved' then return snap('closed') end
-redis.call('HSET', K, 'state', 'executing', 'executor', ARGV[1], 'executed_at', ARGV[2])
-redis.call('PEXPIRE', K, ARGV[3])
-return snap('changed')`
-
 // finishFields sets the outcome of an execution from ARGV[2..7]: state,
 // action id, action status, already pending (0/1), result, now; ARGV[8] is the
 // retention. ARGV[9], when above 0, is how long a containment lasts (ms): a
@@ -111,19 +108,6 @@ if ARGV[2] == 'done' and ARGV[5] == '0' and hold > 0 and blank(redis.call('HGET'
 end
 redis.call('PEXPIRE', K, ttl)
 return snap('changed')`
-
-// finishScript: ARGV owner, then finishFields, retention. Only the owner of
-// the execution claim finishes it.
-const finishScript = approvalPreamble + `
-if state ~= 'executing' or redis.call('HGET', K, 'executor') ~= ARGV[1] then return snap('closed') end
-` + finishFields
-
-// recoverScript: ARGV stale-before, then finishFields, retention. Finishes an
-// execution whose owner stopped before finishing it.
-const recoverScript = approvalPreamble + `
-if state ~= 'executing' then return snap('closed') end
-if tonumber(redis.call('HGET', K, 'executed_at')) > tonumber(ARGV[1]) then return snap('early') end
-` + finishFields
 
 // statusScript: ARGV status, now, retention. Follows the MDE action of a
 // done request; a final status never changes again.
@@ -169,10 +153,11 @@ return snap('changed')`
 
 // approvalScripts are the compiled scripts of a Store.
 type approvalScripts struct {
-	create, card, vote, deny, expire, claim, finish, recover, status *redis.Script
-	cancelClaim, cancelRelease, pkg, poll                            *redis.Script
-	timedTick, releaseDone, releaseRetry, releaseStatus, extend      *redis.Script
-	stopRelease                                                      *redis.Script
+	create, card, vote, deny, expire, status                    *redis.Script
+	cancelClaim, cancelRelease, pkg, poll                       *redis.Script
+	claim, renew, takeover, finish                              *redis.Script
+	timedTick, releaseDone, releaseRetry, releaseStatus, extend *redis.Script
+	stopRelease                                                 *redis.Script
 }
 
 func newApprovalScripts() approvalScripts {
@@ -182,9 +167,10 @@ func newApprovalScripts() approvalScripts {
 		vote:          redis.NewScript(voteScript),
 		deny:          redis.NewScript(denyScript),
 		expire:        redis.NewScript(expireScript),
-		claim:         redis.NewScript(claimScript),
-		finish:        redis.NewScript(finishScript),
-		recover:       redis.NewScript(recoverScript),
+		claim:         redis.NewScript(execClaimScript),
+		renew:         redis.NewScript(execRenewScript),
+		takeover:      redis.NewScript(execTakeoverScript),
+		finish:        redis.NewScript(execFinishScript),
 		status:        redis.NewScript(statusScript),
 		cancelClaim:   redis.NewScript(cancelClaimScript),
 		cancelRelease: redis.NewScript(cancelReleaseScript),

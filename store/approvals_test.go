@@ -31,7 +31,6 @@ func TestApprovalContract(t *testing.T) {
 				{"Expiry", testExpiry},
 				{"ExecuteOnce", testExecuteOnce},
 				{"FollowAction", testFollowAction},
-				{"Recover", testRecover},
 				{"CancelOnce", testCancelOnce},
 				{"AutoApproved", testAutoApproved},
 			} {
@@ -251,26 +250,6 @@ func testFollowAction(t *testing.T, ctx context.Context, st *store.Store) {
 	wantTr(t, "package", tr, err, store.OutcomeChanged, store.ApprovalDone)
 	tr, err = st.MarkPackagePosted(ctx, "r7", now)
 	wantTr(t, "package twice", tr, err, store.OutcomeAgain, store.ApprovalDone)
-}
-
-func testRecover(t *testing.T, ctx context.Context, st *store.Store) {
-	mustCreate(t, st, newReq("r8", 1))
-	approve(t, st, "r8")
-	start := apT0.Add(2 * time.Minute)
-	_, _ = st.ClaimExecution(ctx, "r8", "dead-replica", start)
-	e := store.Execution{State: store.ApprovalFailed, Result: "the replica stopped", At: start.Add(10 * time.Minute)}
-	tr, err := st.RecoverExecution(ctx, "r8", start.Add(-time.Second), e)
-	wantTr(t, "recover too early", tr, err, store.OutcomeEarly, store.ApprovalExecuting)
-	if ids, err := st.ActiveApprovals(ctx, start, 10); err != nil || len(ids) != 1 {
-		t.Fatalf("active = %v, %v", ids, err)
-	}
-	tr, err = st.RecoverExecution(ctx, "r8", start.Add(5*time.Minute), e)
-	a := wantTr(t, "recover", tr, err, store.OutcomeChanged, store.ApprovalFailed)
-	if a.Result != "the replica stopped" || !a.FinishedAt.Equal(e.At) {
-		t.Errorf("recovered = %+v", a)
-	}
-	tr, err = st.FinishExecution(ctx, "r8", "dead-replica", store.Execution{State: store.ApprovalDone, At: e.At})
-	wantTr(t, "late finish", tr, err, store.OutcomeClosed, store.ApprovalFailed)
 }
 
 func testCancelOnce(t *testing.T, ctx context.Context, st *store.Store) {

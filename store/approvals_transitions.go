@@ -101,40 +101,6 @@ func (s *Store) ExpireApproval(ctx context.Context, id string, now time.Time, re
 	return Transition{Outcome: Outcome(code), Approval: a}, nil
 }
 
-// ClaimExecution moves an approved request to executing for owner, exactly
-// once across every caller (OutcomeChanged to the one that wins).
-func (s *Store) ClaimExecution(ctx context.Context, id, owner string, now time.Time) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "claim execution", s.approvalScripts.claim, id, owner, ms(now), ApprovalRetention.Milliseconds())
-	if err != nil {
-		return Transition{}, err
-	}
-	if code == string(OutcomeChanged) {
-		s.indexAddQuiet(ctx, s.activeIndex(), id, now)
-	}
-	return Transition{Outcome: Outcome(code), Approval: a}, nil
-}
-
-// FinishExecution records the result of owner's execution.
-func (s *Store) FinishExecution(ctx context.Context, id, owner string, e Execution) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "finish execution", s.approvalScripts.finish, id, append([]any{owner}, e.args()...)...)
-	if err != nil {
-		return Transition{}, err
-	}
-	s.afterExecution(ctx, code, a, e.At)
-	return Transition{Outcome: Outcome(code), Approval: a}, nil
-}
-
-// RecoverExecution finishes an execution that started before staleBefore
-// and whose owner never finished it (it stopped or lost its connection).
-func (s *Store) RecoverExecution(ctx context.Context, id string, staleBefore time.Time, e Execution) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "recover execution", s.approvalScripts.recover, id, append([]any{ms(staleBefore)}, e.args()...)...)
-	if err != nil {
-		return Transition{}, err
-	}
-	s.afterExecution(ctx, code, a, e.At)
-	return Transition{Outcome: Outcome(code), Approval: a}, nil
-}
-
 // SetActionStatus records a new status of the request's MDE action
 // (OutcomeChanged), unless the status it has is final (OutcomeClosed) or
 // the same (OutcomeSame).

@@ -104,3 +104,16 @@ func (s *Store) LeaderOf(ctx context.Context, name string) (string, error) {
 	}
 	return owner, nil
 }
+
+// LeaderTTL returns how long job name's lock has left on the Redis server, or ErrNotFound when
+// nobody holds it. A follower uses it to try again the moment a dead leader's lock runs out.
+func (s *Store) LeaderTTL(ctx context.Context, name string) (time.Duration, error) {
+	d, err := s.rdb.PTTL(ctx, s.leaderKey(name)).Result()
+	if err != nil {
+		return 0, wrap("leader ttl", err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("store: leader ttl: %w", ErrNotFound)
+	}
+	return d, nil
+}

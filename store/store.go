@@ -13,6 +13,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -29,24 +30,30 @@ type Store struct {
 	release         *redis.Script
 	approvalScripts approvalScripts
 	alertScripts    alertScripts
+	execLease       time.Duration
 }
 
 // New returns a Store that keeps its keys under prefix (DefaultPrefix when
 // empty), as "<prefix>:<kind>:<id>". Several deployments can share one Redis
 // with different prefixes. The prefix should not contain '{' or '}', which
 // Redis Cluster reads as a hash tag.
-func New(rdb redis.UniversalClient, prefix string) *Store {
+func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	return &Store{
+	s := &Store{
 		rdb:             rdb,
 		prefix:          prefix,
 		confirm:         redis.NewScript(confirmScript),
 		release:         redis.NewScript(releaseScript),
 		approvalScripts: newApprovalScripts(),
 		alertScripts:    newAlertScripts(),
+		execLease:       DefaultExecutionLease,
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Ping checks that Redis answers. Its error wraps ErrUnavailable when not.

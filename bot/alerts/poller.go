@@ -46,9 +46,13 @@ type Options struct {
 	// Overlap is how far before the watermark each poll reads again, for alerts MDE makes
 	// visible late; 5m.
 	Overlap time.Duration
-	// LockTTL is the leader lock's time to live; it is renewed every third of it, and a new
-	// leader takes over within two of it when the leader dies; 30s.
+	// LockTTL is the leader lock's time to live (Kubernetes' leader election calls it the lease
+	// duration); the leader renews it every third of it and stops posting when two thirds
+	// passed without a renewal (the renew deadline), before the lock can expire; 15s.
 	LockTTL time.Duration
+	// RetryPeriod is how often a follower tries to take the lock; it also tries the moment the
+	// holder's lock runs out, so a dead leader is replaced within LockTTL; 2s.
+	RetryPeriod time.Duration
 	// Lease is how long a claim on one notification is its poller's alone; LockTTL.
 	Lease time.Duration
 	// Grace is waited beyond another poller's lease before taking its claims over; 5s.
@@ -90,7 +94,8 @@ func (o *Options) defaults() {
 	o.Interval = cmp.Or(o.Interval, 15*time.Second)
 	o.Lookback = cmp.Or(o.Lookback, time.Hour)
 	o.Overlap = cmp.Or(o.Overlap, 5*time.Minute)
-	o.LockTTL = cmp.Or(o.LockTTL, 30*time.Second)
+	o.LockTTL = cmp.Or(o.LockTTL, 15*time.Second)
+	o.RetryPeriod = cmp.Or(o.RetryPeriod, 2*time.Second)
 	o.Lease = cmp.Or(o.Lease, o.LockTTL)
 	o.Grace = cmp.Or(o.Grace, 5*time.Second)
 	o.Retention = cmp.Or(o.Retention, 14*24*time.Hour)
@@ -155,12 +160,13 @@ func NewPoller(mde Source, api SlackAPI, st *store.Store, opts Options) *Poller 
 // Owner is this replica's name in claims and in status.
 func (p *Poller) Owner() string { return p.opts.Owner }
 
-// Run competes for the leader lock until ctx ends: a follower tries every third of the lock's
-// TTL; the leader polls every Interval and renews the lock every third of its TTL. A leader that
-// cannot renew stops posting before its lock can have expired, so that two leaders never post at
-// the same time; whatever a leader left half done, the next one finishes through the claims.
+// Run competes for the leader lock until ctx ends, the way Kubernetes' leader election does
+// (k8s.io/client-go/tools/leaderelection: 15s lease, 10s renew deadline, 2s retry period): a
+// follower tries every RetryPeriod, and right when the holder's lock runs out; the leader polls
+// every Interval and renews the lock every third of its TTL. A leader that cannot renew stops
+// posting before its lock can have expired, so that two leaders never post at the same time;
+// whatever a leader left half done, the next one finishes through the claims.
 func (p *Poller) Run(ctx context.Context) error {
-	retry := p.opts.LockTTL / 3
 	for {
 		start := time.Now()
 		l, err := p.st.ObtainLeader(ctx, PollerName, p.opts.Owner, p.opts.LockTTL)
@@ -172,10 +178,23 @@ func (p *Poller) Run(ctx context.Context) error {
 		case !errors.Is(err, store.ErrNotLeader):
 			p.log.Warn("leader lock unavailable", "err", err)
 		}
-		if err := slackpost.Sleep(ctx, retry); err != nil {
+		if err := slackpost.Sleep(ctx, p.retryIn(ctx)); err != nil {
 			return nil
 		}
 	}
+}
+
+// retryIn is how long a follower waits before it tries the lock again: RetryPeriod, or less when
+// the holder's lock runs out sooner (by the Redis server's clock).
+func (p *Poller) retryIn(ctx context.Context) time.Duration {
+	left, err := p.st.LeaderTTL(ctx, PollerName)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return min(p.opts.RetryPeriod, 10*time.Millisecond)
+	case err != nil:
+		return p.opts.RetryPeriod
+	}
+	return min(p.opts.RetryPeriod, left+time.Millisecond)
 }
 
 // term is one leadership: valid until a moment safely before the lock could expire, extended by

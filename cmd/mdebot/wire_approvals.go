@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mdebot/mdebot/bot/approvals"
@@ -51,10 +55,20 @@ func (a *app) newApprovals(authz *commands.Authorizer) error {
 	flow, err := commands.NewApprovals(commands.ApprovalsConfig{
 		Store: a.store, MDE: a.mde, Authz: authz, Policy: a.cfg.ApprovalRules(), Sink: sink,
 		Users: approvals.UserDirectory{API: a.slack}, PortalURL: a.cfg.Cloud.PortalURL, Now: a.appr.clock(), Log: a.log,
-		Metrics: a.cmdMetrics,
+		Metrics: a.cmdMetrics, Owner: replicaName(),
 	})
 	a.appr.flow = flow
 	return err
+}
+
+// replicaName names this replica in execution claims (and so in the logs of a takeover): the
+// host, the process id, and a random suffix that tells apart replicas in one process (tests).
+func replicaName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "mdebot"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + strings.ToLower(rand.Text()[:6])
 }
 
 // approvalDeps adds the workflow to the verbs' dependencies.

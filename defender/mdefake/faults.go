@@ -25,6 +25,12 @@ type Fault struct {
 	Latency time.Duration
 	// Times is how many requests the fault applies to; 0 means every request until removed.
 	Times int
+	// Hold, when set, keeps a matching request until the channel is closed, and then lets it
+	// through (or fails it with Status) even when its client has gone meanwhile: the real
+	// service may act on a request whose answer never reached the sender (a sender killed
+	// mid-call). Held, when set, is called as a request starts waiting.
+	Hold <-chan struct{}
+	Held func(r *http.Request)
 }
 
 // faultEntry is an injected fault and how many more times it applies.
@@ -82,6 +88,17 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, writeErr func(
 	ft, ok := f.takeFault(r)
 	if !ok {
 		return false
+	}
+	if ft.Hold != nil {
+		if ft.Held != nil {
+			ft.Held(r)
+		}
+		select {
+		case <-ft.Hold:
+		case <-f.closing:
+			writeErr(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The server is shutting down.")
+			return true
+		}
 	}
 	if ft.Latency > 0 {
 		t := time.NewTimer(ft.Latency)

@@ -82,3 +82,53 @@ func TestFaultLatencyRespectsContext(t *testing.T) {
 	// Close returns although a request may still be held by the hour-long latency.
 	f.Close()
 }
+
+// A held request whose client gave up is still carried out once released, as MDE may carry out a
+// request whose sender died before the answer came.
+func TestFaultHoldActsAfterClientLeft(t *testing.T) {
+	t.Parallel()
+	f, api := setup(t, Options{})
+	machine := MachineID(DemoAlice)
+	before := len(f.Actions())
+	hold, held := make(chan struct{}), make(chan struct{})
+	f.Inject(Fault{Method: http.MethodPost, PathContains: "/isolate", Hold: hold, Held: func(*http.Request) { close(held) }, Times: 1})
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.MDEURL()+"/api/machines/"+machine+"/isolate",
+		strings.NewReader(`{"Comment":"held","IsolationType":"Full"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+api.token)
+	req.Header.Set("Content-Type", "application/json")
+	errs := make(chan error, 1)
+	go func() {
+		resp, err := f.HTTPClient().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errs <- err
+	}()
+	<-held
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the held request returned %v, want its cancellation", err)
+	}
+	if n := len(f.Actions()) - before; n != 0 {
+		t.Fatalf("%d new actions while held", n)
+	}
+	close(hold)
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for len(f.Actions()) == before {
+		select {
+		case <-deadline.C:
+			t.Fatal("the released request made no action")
+		case <-tick.C:
+		}
+	}
+	if a := f.Actions()[before]; a.Type != "Isolate" || a.RequestorComment != "held" {
+		t.Errorf("action = %+v", a)
+	}
+}
