@@ -158,6 +158,9 @@ type call struct {
 	noRetry bool
 	// long is for advanced hunting, which may run for 200 s.
 	long bool
+	// stream, when set, reads a 2xx body as it arrives (out is then ignored): the pipeline does
+	// not download it first (runtime.SkipBodyDownload), so a large reply is never held whole.
+	stream func(io.Reader) error
 }
 
 func (c *Client) url(cl call) string {
@@ -220,6 +223,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		req = req.WithContext(policy.WithRetryOptions(ctx, r))
 	}
+	if cl.stream != nil {
+		runtime.SkipBodyDownload(req)
+	}
 	resp, err := c.pipeline.Do(req)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -238,6 +244,15 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return newAPIError(resp)
+	}
+	if cl.stream != nil {
+		if err := cl.stream(resp.Body); err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			return fmt.Errorf("defender: reading %s %s: %w", cl.method, c.redactPath(cl), err)
+		}
+		return nil
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, resp.Body)
