@@ -114,4 +114,3 @@ func fileRef(ref string) string {
 	}
 	return Truncate(out, 32)
 }
-
