@@ -178,6 +178,10 @@ func (a *Approvals) runOther(ctx context.Context, ap Approval, comment string) s
 			return failed(err, ap.ID)
 		}
 		return done("", alertResult(al))
+	case "mute":
+		if r.Mute != nil {
+			return a.runMute(ctx, ap)
+		}
 	}
 	return store.Execution{State: store.ApprovalFailed, Result: "mdebot does not know how to run " + r.Verb}
 }

@@ -76,10 +76,12 @@ type ApprovalPolicy struct {
 	TTL time.Duration
 }
 
-// PolicyVerbs are the verbs MDEBOT_APPROVAL_POLICY may name ("alert" is the alert updates).
+// PolicyVerbs are the verbs MDEBOT_APPROVAL_POLICY may name ("alert" is the alert updates,
+// "mute" the mutes longer than 24 h or of a device or title with open High alerts; shorter mutes
+// are set at once).
 func PolicyVerbs() []string {
 	return []string{"isolate", "release", "restrict", "unrestrict", "scan", "collect", "quarantine",
-		"block", "unblock", "cancel", "alert", "tag"}
+		"block", "unblock", "cancel", "alert", "tag", "mute"}
 }
 
 // deviceVerbs are the verbs that make a machine action on one device.

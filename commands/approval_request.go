@@ -21,7 +21,10 @@ const maxRequestReason = 1000
 // mdebot made gets a card too, so that bot redraws that action's card once it ran).
 func (a *Approvals) open(ctx context.Context, c *Call, r ActionRequest, m *defender.Machine) (Response, error) {
 	need, rule := a.policy.need(r.policyVerb(), m)
-	r.Rule, r.Channel = rule, c.ChannelID
+	if rule != "" || r.Rule == "" {
+		r.Rule = rule
+	}
+	r.Channel = c.ChannelID
 	ap := Approval{Request: r, Requester: c.UserID}
 	if need == NeverFromChat {
 		a.record(ctx, ap, "refused", c.UserID, "", "never from chat "+rule)

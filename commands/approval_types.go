@@ -50,6 +50,8 @@ type ActionRequest struct {
 	// when mdebot did not): its card shows the cancel once it ran.
 	Action   *defender.MachineAction `json:"action,omitempty"`
 	CancelOf string                  `json:"cancel_of,omitempty"`
+	// Mute is the mute to set (verb mute).
+	Mute *MuteRequest `json:"mute,omitempty"`
 	// Alert is the alert to update, and Update the change.
 	Alert  *defender.Alert       `json:"alert,omitempty"`
 	Update *defender.AlertUpdate `json:"update,omitempty"`
@@ -131,6 +133,8 @@ func (a Approval) Target() string {
 	switch {
 	case r.Verb == "alert" && r.Alert != nil:
 		return r.Alert.ID
+	case r.Verb == "mute" && r.Mute != nil:
+		return muteLabel(store.Mute{Value: r.Mute.Value, Label: r.Mute.Label})
 	case r.Indicator != "":
 		return r.Indicator
 	case r.MachineName != "":

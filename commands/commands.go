@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -41,12 +42,22 @@ type Response struct {
 	Approval *ApprovalView
 }
 
-// File is a file to upload with a response.
+// File is a file to upload with a response: a temporary file on disk, so that a large result
+// is never held in memory. Whoever takes the response (the bot) uploads it as a stream and
+// calls Remove once done, whether it uploaded it or not.
 type File struct {
-	Name    string
-	Title   string
-	Content []byte
+	Name  string
+	Title string
+	// Path is where the contents are; Size their length in bytes.
+	Path string
+	Size int64
 }
+
+// Open opens the contents for reading.
+func (f *File) Open() (*os.File, error) { return os.Open(f.Path) }
+
+// Remove deletes the contents from disk.
+func (f *File) Remove() error { return os.Remove(f.Path) }
 
 // Call is a request being run by a verb: the request, the verb's arguments and the caller's
 // roles.

@@ -71,6 +71,11 @@ type Deps struct {
 	Mutes MuteStore
 	// MuteAudit writes mutes and unmutes to the audit trail; nil writes nothing.
 	MuteAudit MuteAuditor
+	// TempDir is where hunting results are written as CSV before their upload; the system's
+	// temporary directory when empty. HuntLimits bound what one hunting reply may cost (zero:
+	// defender's limits).
+	TempDir    string
+	HuntLimits defender.HuntLimits
 }
 
 func (d Deps) hunter() *defender.Client {

@@ -28,7 +28,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	env := defendertest.New(t, defendertest.Options{Seed: true})
 	now := env.Fake.Now()
-	d := Deps{MDE: env.Client, PortalURL: testPortal, Version: "v-test", Now: func() time.Time { return now }}
+	d := Deps{MDE: env.Client, PortalURL: testPortal, Version: "v-test", Now: func() time.Time { return now }, TempDir: t.TempDir()}
 	reg, err := Build(d)
 	if err != nil {
 		t.Fatalf("ReadOnly: %v", err)

@@ -1,14 +1,9 @@
 package commands
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +15,8 @@ const (
 	// first wait for the hunting rate limit.
 	huntTimeout = 4 * time.Minute
 	// huntInlineRows is how many rows of a result go to Slack; the whole result goes with the
-	// response as CSV, sent to the requester when the table does not show all of it.
+	// response as CSV (written to a temporary file as the rows arrive, never held in memory),
+	// sent to the requester when the table does not show all of it.
 	huntInlineRows = 20
 	// maxHuntMessage bounds the part of MDE's explanation of a refused query that is shown.
 	maxHuntMessage = 500
@@ -51,7 +47,11 @@ func huntVerb(d Deps) *Verb {
 		case len(q) > defender.MaxQueryLength:
 			return Response{}, badArg(v, "The query is too long (%d bytes, at most %d).", len(q), defender.MaxQueryLength)
 		}
-		res, err := d.hunter().Hunt(ctx, q)
+		sink := &huntSink{dir: d.TempDir}
+		sum, err := d.hunter().HuntEach(ctx, q, d.HuntLimits, sink.row)
+		if err != nil {
+			sink.discard()
+		}
 		var apiErr *defender.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {
 			// A refused query is the analyst's to fix, and only MDE knows what is wrong with it.
@@ -64,18 +64,23 @@ func huntVerb(d Deps) *Verb {
 		if err != nil {
 			return Response{}, err
 		}
-		n := len(res.Results)
-		view := HuntView{Query: q, Result: res, TotalRows: n}
+		n := sum.Rows
+		view := HuntView{Query: q, Result: defender.HuntingResult{Schema: sum.Schema, Results: sink.first}, TotalRows: n}
 		resp := Response{Text: "The query returned " + plural(n, "row", "rows") + "."}
+		if sum.Cut {
+			view.Cut = cutNote(sum, d.HuntLimits)
+			resp.Text = "The query returned more rows than mdebot reads; here are the first " + plural(n, "row", "rows") + "."
+		}
 		if n > 0 {
 			// The renderer knows whether the table shows everything; the bot attaches the
-			// CSV only when it does not.
-			content, err := huntCSV(res)
+			// CSV only when it does not, and removes the file either way.
+			size, err := sink.close()
 			if err != nil {
 				return Response{}, fmt.Errorf("hunt: writing CSV: %w", err)
 			}
-			resp.File = &File{Name: "hunt-" + fileRef(c.Ref) + ".csv", Title: "Hunting result (" + plural(n, "row", "rows") + ")", Content: content}
-			view.Result.Results = res.Results[:min(n, huntInlineRows)]
+			view.Result.Schema = sink.schema
+			resp.File = &File{Name: "hunt-" + fileRef(c.Ref) + ".csv", Title: "Hunting result (" + plural(n, "row", "rows") + ")",
+				Path: sink.f.Name(), Size: size}
 		}
 		resp.View = view
 		return resp, nil
@@ -108,77 +113,4 @@ func fileRef(ref string) string {
 		return "result"
 	}
 	return Truncate(out, 32)
-}
-
-// huntCSV writes a result as CSV with a header row. Text cells that a spreadsheet would run as a
-// formula (starting with = + - @, a tab or a carriage return) get a leading '.
-func huntCSV(res defender.HuntingResult) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	cols := columns(res)
-	header := make([]string, len(cols))
-	for i, c := range cols {
-		header[i] = defuseFormula(c)
-	}
-	if err := w.Write(header); err != nil {
-		return nil, err
-	}
-	rec := make([]string, len(cols))
-	for _, row := range res.Results {
-		for i, c := range cols {
-			s, number := cellText(row[c])
-			if !number {
-				s = defuseFormula(s)
-			}
-			rec[i] = s
-		}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return b.Bytes(), w.Error()
-}
-
-// columns are the schema's column names, or the first row's keys when MDE sent no schema.
-func columns(res defender.HuntingResult) []string {
-	cols := make([]string, 0, len(res.Schema))
-	for _, c := range res.Schema {
-		cols = append(cols, c.Name)
-	}
-	if len(cols) == 0 && len(res.Results) > 0 {
-		for k := range res.Results[0] {
-			cols = append(cols, k)
-		}
-		slices.Sort(cols)
-	}
-	return cols
-}
-
-// cellText writes one value; number reports a JSON number or boolean, which cannot be a formula.
-func cellText(v any) (s string, number bool) {
-	switch x := v.(type) {
-	case nil:
-		return "", false
-	case string:
-		return x, false
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), true
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v), false
-	}
-	return string(b), false
-}
-
-func defuseFormula(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

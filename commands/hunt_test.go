@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -73,7 +74,8 @@ func TestHuntCSV(t *testing.T) {
 	if resp.File.Name != "hunt-testref.csv" || resp.File.Title != "Hunting result (25 rows)" {
 		t.Errorf("file %q %q", resp.File.Name, resp.File.Title)
 	}
-	lines := strings.SplitAfter(string(resp.File.Content), "\n")
+	content := readFile(t, resp.File)
+	lines := strings.SplitAfter(content, "\n")
 	want := []string{
 		"Row,Text,'=Name\n",
 		"0,\"'=HYPERLINK(\"\"http://evil\"\")\",\n",
@@ -89,7 +91,7 @@ func TestHuntCSV(t *testing.T) {
 	if diff := cmp.Diff(want, lines[:len(want)]); diff != "" {
 		t.Errorf("CSV (-want +got):\n%s", diff)
 	}
-	if n := strings.Count(string(resp.File.Content), "\n"); n != 1+25+2 {
+	if n := strings.Count(content, "\n"); n != 1+25+2 {
 		t.Errorf("CSV has %d line breaks, want 28", n)
 	}
 	if resp.Text != "The query returned 25 rows." {
@@ -156,4 +158,17 @@ func TestCellText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readFile reads a response's file and checks its size.
+func readFile(t *testing.T, f *File) string {
+	t.Helper()
+	b, err := os.ReadFile(f.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != f.Size {
+		t.Errorf("file %s: size %d, has %d bytes", f.Name, f.Size, len(b))
+	}
+	return string(b)
 }

@@ -61,6 +61,7 @@ func muteVerb(d Deps) *Verb {
 			"Without a kind, the value is a SHA-1 when it has 40 hex characters, else a device (computer name or IP address; a choice when it matches several); anything else is refused.",
 			"`machine` takes a device ID, computer name or IP address; `title` an alert title (quoted or not, matched exactly without regard to case); `sha1` a file's SHA-1 from alert evidence.",
 			"The duration is like 30m, 4h or 7d (at most 30d). Muted alerts are counted, not posted; `mutes` lists them, `unmute <id>` lifts one early.",
+			"A mute longer than 24 h, or of a device or title with open High alerts, needs approval like an action (`mute=<n>` in the approval policy); shorter ones are set at once.",
 			"Examples: `mute web01 for 4h patching tonight` · `mute machine 10.1.2.3 for 1h scan` · `mute title \"Suspicious PowerShell command line\" for 7d known admin script`",
 		},
 		Role: Responder,
@@ -91,6 +92,17 @@ func muteVerb(d Deps) *Verb {
 			m.Value, m.Label = NormalizeTitle(spec.value), spec.value
 		case store.MuteSHA1:
 			m.Value = strings.ToLower(spec.value)
+		}
+		why, err := mutePolicyReason(ctx, d, m, spec.dur, now)
+		if err != nil {
+			return Response{}, err
+		}
+		if why != "" {
+			if d.Approvals == nil {
+				return Response{}, Errorf(NotAllowed, "This mute needs approval (%s), and approvals are not enabled on this bot. "+
+					"Mute for at most 24 h something without open High alerts.", why)
+			}
+			return d.Approvals.requestMute(ctx, c, m, spec.dur, why)
 		}
 		if err := auditMute(ctx, d, AuditEntry{Time: now, Event: "muted", Actor: c.UserID, Verb: "mute",
 			Target: muteLabel(m), MachineID: muteMachineOf(m), Request: m.ID,

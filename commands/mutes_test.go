@@ -65,17 +65,17 @@ func muteFixture(t *testing.T) (*fixture, *memMutes, *[]AuditEntry) {
 func TestMuteVerbs(t *testing.T) {
 	t.Parallel()
 	f, mm, audit := muteFixture(t)
-	alice := machineID(mdefake.DemoAlice)
+	bob := machineID(mdefake.DemoBob)
 	sha := mdefake.FakeSHA1("mimikatz.exe")
 	for _, tc := range []struct {
 		text, kind, value, label, reason string
 		dur                              time.Duration
 	}{
-		{"mute machine " + mdefake.DemoAlice + " for 4h patching tonight", store.MuteMachine, alice, mdefake.DemoAlice, "patching tonight", 4 * time.Hour},
-		{`mute title "Suspicious  PowerShell command line" for 7d known admin script`, store.MuteTitle, "suspicious powershell command line", "Suspicious  PowerShell command line", "known admin script", 7 * 24 * time.Hour},
+		{"mute machine " + mdefake.DemoBob + " for 4h patching tonight", store.MuteMachine, bob, mdefake.DemoBob, "patching tonight", 4 * time.Hour},
+		{`mute title "Network  scan detected" for 1d known admin script`, store.MuteTitle, "network scan detected", "Network  scan detected", "known admin script", 24 * time.Hour},
 		{"mute title Mimikatz for the win for 30m test for fun", store.MuteTitle, "mimikatz for the win", "Mimikatz for the win", "test for fun", 30 * time.Minute},
 		{"mute sha1 " + strings.ToUpper(sha) + " for 1h30m <@U2> said so", store.MuteSHA1, sha, "", "@U2 said so", 90 * time.Minute},
-		{"mute " + mdefake.DemoAlice + " for 1h noisy box", store.MuteMachine, alice, mdefake.DemoAlice, "noisy box", time.Hour},
+		{"mute " + mdefake.DemoBob + " for 1h noisy box", store.MuteMachine, bob, mdefake.DemoBob, "noisy box", time.Hour},
 		{"mute " + sha + " for 1h known tool", store.MuteSHA1, sha, "", "known tool", time.Hour},
 	} {
 		resp := f.mustRun(t, tc.text, 0)
@@ -92,7 +92,7 @@ func TestMuteVerbs(t *testing.T) {
 			t.Errorf("%q audited %+v", tc.text, e)
 		}
 	}
-	if (*audit)[0].MachineID != alice {
+	if (*audit)[0].MachineID != bob {
 		t.Errorf("the machine mute's audit entry has device %q", (*audit)[0].MachineID)
 	}
 
@@ -135,6 +135,10 @@ func TestMuteRefusals(t *testing.T) {
 		"unmute ../../etc":                "not a mute id",
 		"mutes now":                       "takes no arguments",
 		"mute machine web01 for 1h patch": "Which one did you mean", // two devices share the short name
+		// Without the approval workflow, a mute that needs approval is refused.
+		"mute machine " + mdefake.DemoBob + " for 25h x":     "needs approval (mute longer than 24 h)",
+		"mute machine " + mdefake.DemoAlice + " for 1h x":    "needs approval (mute of a machine with open High alerts",
+		"mute title Mimikatz credential theft tool for 1h x": "needs approval (mute of a title with open High alerts",
 	} {
 		resp, err := f.run(t, text, 0)
 		msg := ErrorMessage(err, testRef)

@@ -137,8 +137,10 @@ type HuntView struct {
 	// Result holds the rows to show: all of them, or the first 20 when the full result is
 	// attached as a CSV file.
 	Result defender.HuntingResult
-	// TotalRows is how many rows the query returned.
+	// TotalRows is how many rows the query returned (or were read, when Cut).
 	TotalRows int
+	// Cut, when set, says that the result was cut at mdebot's limits, and where.
+	Cut string
 }
 
 // StatusCheck is one line of the status report.

@@ -158,10 +158,11 @@ type call struct {
 	noRetry bool
 	// long is for advanced hunting, which may run for 200 s.
 	long bool
-	// stream, when set, reads a successful reply as it arrives instead of out: azcore then
-	// does not buffer the body (runtime.SkipBodyDownload), so a 10,000-alert page is never
-	// held whole. A failure while reading is the call's error and is not retried.
-	stream func(dec *json.Decoder) error
+	// stream, when set, reads a 2xx body as it arrives (out is then ignored): the pipeline does
+	// not download it first (runtime.SkipBodyDownload), so a large reply (a 10,000-alert page, a
+	// 100,000-row hunt) is never held whole. A failure while reading is the call's error and is
+	// not retried.
+	stream func(io.Reader) error
 }
 
 func (c *Client) url(cl call) string {
@@ -247,13 +248,11 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		return newAPIError(resp)
 	}
 	if cl.stream != nil {
-		dec := json.NewDecoder(resp.Body)
-		dec.UseNumber()
-		if err := cl.stream(dec); err != nil {
+		if err := cl.stream(resp.Body); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
 			}
-			return fmt.Errorf("defender: decoding %s %s: %w", cl.method, c.redactPath(cl), err)
+			return fmt.Errorf("defender: reading %s %s: %w", cl.method, c.redactPath(cl), err)
 		}
 		return nil
 	}

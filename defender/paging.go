@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -55,7 +56,9 @@ func list[T any](ctx context.Context, c *Client, path string, opts ListOptions, 
 			// keeps a little of each item never holds the whole page.
 			var p pageInfo
 			stopped := false
-			cl.stream = func(dec *json.Decoder) error {
+			cl.stream = func(r io.Reader) error {
+				dec := json.NewDecoder(r)
+				dec.UseNumber()
 				return streamPage(dec, &p, func(v T) bool {
 					if stopped = !yield(v, nil); stopped {
 						return false

@@ -2,7 +2,6 @@ package defender
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -65,13 +64,14 @@ func streamPage[T any](dec *json.Decoder, info *pageInfo, each func(T) bool) err
 	return err
 }
 
+// expectDelim reads the next token and fails unless it is want (a JSON bracket or brace).
 func expectDelim(dec *json.Decoder, want json.Delim) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != want {
-		return errors.New("unexpected JSON: want " + string(want) + ", got " + fmt.Sprint(tok))
+		return fmt.Errorf("unexpected JSON: want %q, got %v", want, tok)
 	}
 	return nil
 }

@@ -207,7 +207,7 @@ func huntFixtures() []renderFixture {
 	return []renderFixture{
 		{"hunt_small", commands.Response{View: commands.HuntView{Query: "DeviceProcessEvents | where FileName =~ \"powershell.exe\" | take 5", Result: small}}},
 		{"hunt_large", commands.Response{View: commands.HuntView{Query: "DeviceInfo | take 10000", Result: large},
-			File: &commands.File{Name: "hunt.csv", Title: "Hunting result", Content: []byte("a,b\n")}}},
+			File: &commands.File{Name: "hunt.csv", Title: "Hunting result", Path: "hunt.csv", Size: 4}}},
 		{"hunt_wide", commands.Response{View: commands.HuntView{Query: "DeviceInfo", Result: wide}}},
 		{"hunt_hostile", commands.Response{View: commands.HuntView{Query: fxHostileN(3000), Result: hostile}}},
 		{"hunt_empty", commands.Response{View: commands.HuntView{Query: "DeviceInfo | where false"}}},

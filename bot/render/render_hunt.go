@@ -44,7 +44,7 @@ func (b *msgBuilder) hunt(v commands.HuntView, attached bool) string {
 	table, rows, shownCols := b.huntTable(cells)
 	b.section(table)
 	total = max(total, v.TotalRows)
-	b.cut = rows < total || shownCols < len(cols) || cellsCut(v.Result, cols)
+	b.cut = rows < total || shownCols < len(cols) || cellsCut(v.Result, cols) || v.Cut != ""
 	var notes []string
 	if rows < total {
 		notes = append(notes, b.num(int64(rows))+" of "+b.num(int64(total))+" rows shown.")
@@ -53,6 +53,9 @@ func (b *msgBuilder) hunt(v commands.HuntView, attached bool) string {
 	}
 	if shownCols < len(cols) {
 		notes = append(notes, b.num(int64(shownCols))+" of "+b.num(int64(len(cols)))+" columns shown.")
+	}
+	if v.Cut != "" {
+		notes = append(notes, v.Cut)
 	}
 	switch {
 	case b.cut && attached:

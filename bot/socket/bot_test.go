@@ -3,10 +3,13 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +44,7 @@ type fakeAPI struct {
 	mu         sync.Mutex
 	ephemerals []string
 	uploads    []slack.UploadFileParameters
+	uploaded   []string
 	opened     []string    // trigger/callback of every modal opened
 	posted     chan string // every ephemeral, as channel/user
 }
@@ -65,6 +69,12 @@ func (f *fakeAPI) UploadFileContext(_ context.Context, p slack.UploadFileParamet
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.uploads = append(f.uploads, p)
+	// Read the contents as Slack's upload would, while the file is still there.
+	b, err := io.ReadAll(p.Reader)
+	if err != nil || len(b) != p.FileSize {
+		return nil, fmt.Errorf("upload read %d of %d bytes: %v", len(b), p.FileSize, err)
+	}
+	f.uploaded = append(f.uploaded, string(b))
 	return &slack.FileSummary{ID: "F1"}, nil
 }
 
@@ -406,17 +416,24 @@ func TestHealthHandler(t *testing.T) {
 	}
 }
 
-// A hunting result is attached as a file only when the table in Slack does not show all of it.
+// A hunting result is attached as a file only when the table in Slack does not show all of it;
+// its contents are streamed from disk, and the file is removed once the reply is done, attached
+// or not.
 func TestHuntFileAttachedOnlyWhenCut(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
 	huntVerb := func(rows int) *commands.Verb {
 		return &commands.Verb{Name: "hunt" + itoa(rows), Role: commands.Viewer, Run: func(context.Context, *commands.Call) (commands.Response, error) {
 			res := defender.HuntingResult{Schema: []defender.HuntingColumn{{Name: "A", Type: "String"}}}
 			for i := range min(rows, 20) {
 				res.Results = append(res.Results, map[string]any{"A": "row" + itoa(i)})
 			}
+			path := filepath.Join(dir, "hunt"+itoa(rows)+".csv")
+			if err := os.WriteFile(path, []byte("A\n"+itoa(rows)+"\n"), 0o600); err != nil {
+				return commands.Response{}, err
+			}
 			return commands.Response{Text: "t", View: commands.HuntView{Query: "q", Result: res, TotalRows: rows},
-				File: &commands.File{Name: "hunt.csv", Content: []byte("A\n")}}, nil
+				File: &commands.File{Name: "hunt.csv", Path: path, Size: int64(len("A\n" + itoa(rows) + "\n"))}}, nil
 		}}
 	}
 	h := newHarness(t, Options{}, huntVerb(3), huntVerb(25))
@@ -430,6 +447,12 @@ func TestHuntFileAttachedOnlyWhenCut(t *testing.T) {
 	defer h.api.mu.Unlock()
 	if len(h.api.uploads) != 1 || h.api.uploads[0].Filename != "hunt.csv" || h.api.uploads[0].Channel != "DU1" {
 		t.Fatalf("uploads = %+v", h.api.uploads)
+	}
+	if len(h.api.uploaded) != 1 || h.api.uploaded[0] != "A\n25\n" {
+		t.Errorf("uploaded contents = %q", h.api.uploaded)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files left behind after the replies: %v", left)
 	}
 }
 

@@ -56,12 +56,12 @@ func TestRespondersNeedApprovers(t *testing.T) {
 		t.Errorf("responders without any approver accepted: every request needing approval is dead on arrival")
 	}
 	got := problems(t, with(map[string]string{"MDEBOT_RESPONDERS": "U0RESP", "MDEBOT_APPROVAL_CHANNEL": "C0APPROVALS",
-		"MDEBOT_PROTECTED": "tag:x=2", "MDEBOT_APPROVAL_POLICY": "isolate=0,release=0,restrict=0,unrestrict=never,collect=0,quarantine=0,block=0,unblock=0,cancel=0"}))
+		"MDEBOT_PROTECTED": "tag:x=2", "MDEBOT_APPROVAL_POLICY": "isolate=0,release=0,restrict=0,unrestrict=never,collect=0,quarantine=0,block=0,unblock=0,cancel=0,mute=0"}))
 	if len(got) != 1 || got[0].Var != "MDEBOT_APPROVERS" || !strings.Contains(got[0].Message, "could ever be approved") {
 		t.Errorf("a protected rule that asks for approvals, without approvers: %q", got)
 	}
 	if _, err := load(t, with(map[string]string{"MDEBOT_RESPONDERS": "U0RESP", "MDEBOT_APPROVAL_CHANNEL": "C0APPROVALS",
-		"MDEBOT_APPROVAL_POLICY": "isolate=0,release=0,restrict=0,unrestrict=never,collect=0,quarantine=0,block=0,unblock=0,cancel=0"})); err != nil {
+		"MDEBOT_APPROVAL_POLICY": "isolate=0,release=0,restrict=0,unrestrict=never,collect=0,quarantine=0,block=0,unblock=0,cancel=0,mute=0"})); err != nil {
 		t.Errorf("no approvers, and no request that waits for one: %v", err)
 	}
 }

@@ -96,7 +96,7 @@ func (c Config) settings() [][2]string {
 		{"MDEBOT_VIEWERS", or(strings.Join(c.Viewers, ","), " (full members of the workspace: no guests, nobody from another organisation)")},
 		{"MDEBOT_APPROVAL_TTL", shortDuration(c.ApprovalTTL)},
 		{"MDEBOT_APPROVALS_REQUIRED", strconv.Itoa(c.ApprovalsRequired)},
-		{"MDEBOT_APPROVAL_POLICY", or(c.RawApprovalPolicy, " (scan and alert updates need no approval, the rest MDEBOT_APPROVALS_REQUIRED)")},
+		{"MDEBOT_APPROVAL_POLICY", or(c.RawApprovalPolicy, " (scan, alert updates and mutes of at most 24 h without open High alerts need no approval, the rest MDEBOT_APPROVALS_REQUIRED)")},
 		{"MDEBOT_PROTECTED", or(c.RawProtected, " (no protected devices)")},
 		{"MDEBOT_AUDIT_CHANNEL", or(c.AuditChannel, " (Redis stream only)")},
 		{"MDEBOT_HTTP_ADDR", c.HTTPAddr},

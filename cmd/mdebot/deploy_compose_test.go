@@ -108,6 +108,10 @@ func TestComposeFile(t *testing.T) {
 	if dig(bot, "read_only") != true {
 		t.Error("mdebot's root filesystem is writable")
 	}
+	// Hunting results are written to the temporary directory before their upload.
+	if tmp := fmt.Sprint(dig(bot, "tmpfs")); !strings.Contains(tmp, "/tmp") {
+		t.Errorf("mdebot has no writable /tmp for hunting results: tmpfs = %s", tmp)
+	}
 	if r := toString(dig(bot, "environment", "REDIS_URL")); !strings.Contains(r, "redis://redis:6379") {
 		t.Errorf("mdebot REDIS_URL = %q, want the compose Redis by default", r)
 	}

@@ -91,6 +91,7 @@ type Fake struct {
 	indicatorSeq int
 	files        []File
 	hunting      HuntingFunc
+	huntingRows  HuntingRowsFunc
 	faults       []*faultEntry
 	faultSeq     int
 	requests     []Request

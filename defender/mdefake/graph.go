@@ -79,13 +79,7 @@ func (f *Fake) serveGraph(w http.ResponseWriter, r *http.Request) {
 
 // answerHunt runs the hunting function and writes the Graph result.
 func (f *Fake) answerHunt(w http.ResponseWriter, q string) {
-	f.mu.Lock()
-	fn := f.hunting
-	f.mu.Unlock()
-	if fn == nil {
-		fn = f.defaultHunting
-	}
-	schema, rows, err := fn(q)
+	schema, rows, err := f.answerHunting(q)
 	if err != nil {
 		writeGraphError(w, http.StatusBadRequest, "BadRequest", err.Error())
 		return
@@ -94,10 +88,10 @@ func (f *Fake) answerHunt(w http.ResponseWriter, q string) {
 	for _, c := range schema {
 		cols = append(cols, map[string]string{"name": c.Name, "type": c.Type})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults",
-		"schema":         cols, "results": nonNil(rows),
-	})
+	writeHunting(w, []member{
+		{"@odata.context", "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults"},
+		{"schema", cols},
+	}, "results", rows)
 }
 
 // writeGraphError writes an error in Microsoft Graph's shape.

@@ -1,6 +1,13 @@
 package mdefake
 
-import "time"
+import (
+	"bufio"
+	"encoding/json"
+	"iter"
+	"net/http"
+	"slices"
+	"time"
+)
 
 // HuntingColumn is one column of an advanced hunting result schema.
 type HuntingColumn struct {
@@ -12,12 +19,80 @@ type HuntingColumn struct {
 // BadRequest whose message is the error's text.
 type HuntingFunc func(query string) (schema []HuntingColumn, rows []map[string]any, err error)
 
-// SetHunting sets the function that answers POST /api/advancedqueries/run; nil restores the
-// default, which returns one DeviceProcessEvents-like row per machine.
+// HuntingRowsFunc answers an advanced hunting query with a schema and a sequence of rows that
+// the fake writes one at a time as it makes them: a result of any size then costs the fake
+// (and the test's process) no more than one row. An error becomes a 400 BadRequest.
+type HuntingRowsFunc func(query string) (schema []HuntingColumn, rows iter.Seq[map[string]any], err error)
+
+// SetHunting sets the function that answers hunting queries (MDE's POST
+// /api/advancedqueries/run and Graph's runHuntingQuery); nil restores the default, which returns
+// one DeviceProcessEvents-like row per machine. It replaces a SetHuntingRows function.
 func (f *Fake) SetHunting(fn HuntingFunc) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.hunting = fn
+	f.hunting, f.huntingRows = fn, nil
+}
+
+// SetHuntingRows sets a streaming answer to hunting queries, which wins over SetHunting's; nil
+// removes it.
+func (f *Fake) SetHuntingRows(fn HuntingRowsFunc) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.huntingRows = fn
+}
+
+// answerHunting runs the configured hunting function.
+func (f *Fake) answerHunting(q string) ([]HuntingColumn, iter.Seq[map[string]any], error) {
+	f.mu.Lock()
+	fn, rowsFn := f.hunting, f.huntingRows
+	f.mu.Unlock()
+	if rowsFn != nil {
+		return rowsFn(q)
+	}
+	if fn == nil {
+		fn = f.defaultHunting
+	}
+	schema, rows, err := fn(q)
+	return schema, slices.Values(rows), err
+}
+
+// member is one member of a JSON object written by writeHunting, in order.
+type member struct {
+	key   string
+	value any
+}
+
+// writeHunting writes a 200 reply {head..., resultsKey: [rows...]}, one row at a time.
+func writeHunting(w http.ResponseWriter, head []member, resultsKey string, rows iter.Seq[map[string]any]) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	_ = bw.WriteByte('{')
+	for _, m := range append(head, member{key: resultsKey}) {
+		_ = enc.Encode(m.key)
+		_ = bw.WriteByte(':')
+		if m.value != nil {
+			_ = enc.Encode(m.value)
+			_ = bw.WriteByte(',')
+		}
+	}
+	_ = bw.WriteByte('[')
+	first := true
+	for row := range rows {
+		if !first {
+			_ = bw.WriteByte(',')
+		}
+		first = false
+		if row == nil {
+			row = map[string]any{}
+		}
+		if enc.Encode(row) != nil {
+			break
+		}
+	}
+	_, _ = bw.WriteString("]}")
+	_ = bw.Flush()
 }
 
 // defaultHunting is the canned hunting answer: one row per machine (at most ten).
@@ -53,16 +128,10 @@ func runHunting(c *call) {
 		c.fail(aerr)
 		return
 	}
-	c.f.mu.Lock()
-	fn := c.f.hunting
-	c.f.mu.Unlock()
-	if fn == nil {
-		fn = c.f.defaultHunting
-	}
-	schema, rows, err := fn(q)
+	schema, rows, err := c.f.answerHunting(q)
 	if err != nil {
 		c.fail(badRequest("BadRequest", "%s", err.Error()))
 		return
 	}
-	c.ok(map[string]any{"Schema": nonNil(schema), "Results": nonNil(rows)})
+	writeHunting(c.w, []member{{"Schema", nonNil(schema)}}, "Results", rows)
 }
