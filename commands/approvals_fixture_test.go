@@ -82,7 +82,8 @@ func newApprFixtureOpts(t testing.TB, p ApprovalPolicy, opts defendertest.Option
 	t.Helper()
 	env := defendertest.New(t, opts)
 	srv := storetest.Servers(t)[0]
-	f := &apprFixture{env: env, st: store.New(srv.Client, srv.Prefix), clock: &testClock{t: env.Fake.Now()}, sink: &sinkFake{}, ff: srv.FastForward}
+	// The tests move the injected clock by hand, and the store's decisions follow it.
+	f := &apprFixture{env: env, st: store.New(srv.Client, srv.Prefix, store.WithCallerClockForTests()), clock: &testClock{t: env.Fake.Now()}, sink: &sinkFake{}, ff: srv.FastForward}
 	authz := NewAuthorizer(Policy{Responders: []string{requester, both}, Approvers: []string{lead, lead2, both}}, nil, 0, nil)
 	if p.Required == 0 {
 		p.Required = 1

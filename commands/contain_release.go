@@ -110,7 +110,7 @@ func (a *Approvals) release(ctx context.Context, ap Approval) (Approval, bool) {
 		if !definitive(retry) || ap.Contain.Attempts < maxReleaseAttempts {
 			why := "Defender did not take the release yet: " + ErrorMessage(retry, ap.ID)
 			a.log.Warn("timed release not done; trying again", "request", ap.ID, "attempt", ap.Contain.Attempts, "err", retry)
-			if tr, err := a.st.RetryRelease(ctx, ap.ID, a.owner, a.now().Add(releaseRetry), Truncate(why, 400)); err == nil {
+			if tr, err := a.st.RetryRelease(ctx, ap.ID, a.owner, a.now(), releaseRetry, Truncate(why, 400)); err == nil {
 				after, _ := fromStore(tr.Approval)
 				return after, false
 			}

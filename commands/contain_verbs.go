@@ -160,7 +160,7 @@ func (a *Approvals) runContainment(ctx context.Context, ap Approval, _ string) (
 	now := a.now()
 	switch {
 	case r.Verb == "extend":
-		tr, err := a.st.ExtendContainment(ctx, r.TimedOf, ap.ID, r.Extend, now, now.Add(MaxContain))
+		tr, err := a.st.ExtendContainment(ctx, r.TimedOf, ap.ID, r.Extend, now, MaxContain)
 		switch {
 		case err != nil:
 			return notDone("the end could not be moved: " + ErrorMessage(err, ap.ID)), true

@@ -117,7 +117,9 @@ type NewApproval struct {
 func (s *Store) approvalKey(id string) string { return s.key("approval", hashTag(id)) }
 
 // CreateApproval stores a new request. It fails with ErrExists when the id
-// is taken. The record expires ApprovalRetention after its expiry.
+// is taken. The request stays open for Expires minus Created by the server's
+// clock (its Expires is what the card shows); the record is kept
+// ApprovalRetention after that.
 func (s *Store) CreateApproval(ctx context.Context, a NewApproval) error {
 	switch {
 	case a.ID == "" || a.Requester == "":
@@ -128,7 +130,7 @@ func (s *Store) CreateApproval(ctx context.Context, a NewApproval) error {
 		return errors.New("store: create approval: expires before it is created")
 	}
 	ttl := a.Expires.Sub(a.Created) + ApprovalRetention
-	args := []any{ttl.Milliseconds(),
+	args := []any{ttl.Milliseconds(), a.Expires.Sub(a.Created).Milliseconds(), s.clock(a.Created),
 		"state", string(a.State), "requester", a.Requester, "required", a.Required,
 		"created", ms(a.Created), "expires", ms(a.Expires), "payload", a.Payload, "nvotes", 0}
 	if a.State == ApprovalApproved {

@@ -6,11 +6,16 @@ import "github.com/redis/go-redis/v9"
 // request's own key (KEYS[1]), and the execution scripts its lease too
 // (executions_lua.go, same hash tag), so it is atomic on a single server and
 // in Cluster alike, and concurrent callers on any replica see exactly one
-// winner. Times written to the record come from the caller (ARGV, Unix
-// milliseconds) so that one injected clock shows on the cards; the decisions
-// that take a replica over (the execution lease, how long ago a request was
-// approved) use the server's clock (TTLs and TIME). No script writes to a
-// missing key: a write would create a key without a TTL.
+// winner. Times written to the record for people to read (created, expires,
+// decided_at, votes, contain_until ...) come from the caller (ARGV, Unix
+// milliseconds) so that one injected clock shows on the cards. Every decision
+// by time is the server's (TTLs and TIME, executions_lua.go), never a
+// replica's, whose clock may be far off: a request's expiry (expires_srv), the
+// end of a containment (until_srv), a release claim's lease
+// (release_lease_srv), the pace of polls, the execution lease and how long ago
+// a request was approved. The caller gives durations, the script adds them to
+// the server's time. No script writes to a missing key: a write would create a
+// key without a TTL.
 //
 // Transition scripts answer {code, HGETALL}: the outcome and the record as
 // it is after the script ran. Codes: "missing" (no such request), "changed"
@@ -32,11 +37,13 @@ if redis.call('EXISTS', K) == 0 then return {'missing', {}} end
 local state = redis.call('HGET', K, 'state')
 `
 
-// createScript: ARGV[1] is the TTL in ms, the rest field/value pairs.
-// Returns 1 when created, 0 when the id is taken.
+// createScript: ARGV[1] is the TTL in ms, ARGV[2] how long the request stays
+// open (ms), ARGV[3] the clock argument, the rest field/value pairs. Returns 1
+// when created, 0 when the id is taken.
 const createScript = srvClock + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'expires_srv', clock_ms(ARGV[3]) + tonumber(ARGV[2]))
 if redis.call('HGET', KEYS[1], 'state') == 'approved' then redis.call('HSET', KEYS[1], 'approved_srv', srv_ms()) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`
@@ -47,21 +54,30 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'card_channel', ARGV[1], 'card_ts', ARGV[2])
 return 1`
 
+// pastExpiry(at) reports whether a request is past its expiry at server time
+// at. A record written before expires_srv existed falls back to expires.
+const pastExpiry = `
+local function past_expiry(at)
+  return at >= tonumber(redis.call('HGET', K, 'expires_srv') or redis.call('HGET', K, 'expires'))
+end
+`
+
 // expireIfDue is shared by the vote and deny scripts: a pending request
-// past its expiry expires on the spot. The including script sets the locals
-// NOW (Unix ms) and RET (the retention TTL in ms) first.
-const expireIfDue = `
+// past its expiry (by the server's clock) expires on the spot. The including
+// script sets the locals NOW (the caller's time, Unix ms, for the record),
+// RET (the retention TTL in ms) and CLK (the clock argument) first.
+const expireIfDue = pastExpiry + `
 if state ~= 'pending' then return snap('closed') end
-if tonumber(NOW) >= tonumber(redis.call('HGET', K, 'expires')) then
+if past_expiry(clock_ms(CLK)) then
   redis.call('HSET', K, 'state', 'expired', 'decided_at', NOW, 'reason', 'no decision before the request expired')
   redis.call('PEXPIRE', K, RET)
   return snap('expired')
 end
 `
 
-// voteScript: ARGV user, now, retention.
+// voteScript: ARGV user, now, retention, clock.
 const voteScript = approvalPreamble + srvClock + `
-local NOW, RET = ARGV[2], ARGV[3]
+local NOW, RET, CLK = ARGV[2], ARGV[3], ARGV[4]
 ` + expireIfDue + `
 if redis.call('HGET', K, 'requester') == ARGV[1] then return snap('own') end
 if redis.call('HEXISTS', K, 'vote:' .. ARGV[1]) == 1 then return snap('again') end
@@ -74,18 +90,18 @@ if n >= tonumber(redis.call('HGET', K, 'required')) then
 end
 return snap('counted')`
 
-// denyScript: ARGV user, reason, now, retention.
-const denyScript = approvalPreamble + `
-local NOW, RET = ARGV[3], ARGV[4]
+// denyScript: ARGV user, reason, now, retention, clock.
+const denyScript = approvalPreamble + srvClock + `
+local NOW, RET, CLK = ARGV[3], ARGV[4], ARGV[5]
 ` + expireIfDue + `
 redis.call('HSET', K, 'state', 'denied', 'decided_by', ARGV[1], 'reason', ARGV[2], 'decided_at', NOW)
 redis.call('PEXPIRE', K, RET)
 return snap('changed')`
 
-// expireScript: ARGV now, retention, reason.
-const expireScript = approvalPreamble + `
+// expireScript: ARGV now, retention, reason, clock.
+const expireScript = approvalPreamble + srvClock + pastExpiry + `
 if state ~= 'pending' then return snap('closed') end
-if tonumber(ARGV[1]) < tonumber(redis.call('HGET', K, 'expires')) then return snap('early') end
+if not past_expiry(clock_ms(ARGV[4])) then return snap('early') end
 redis.call('HSET', K, 'state', 'expired', 'decided_at', ARGV[1], 'reason', ARGV[3])
 redis.call('PEXPIRE', K, ARGV[2])
 return snap('changed')`
@@ -95,7 +111,9 @@ return snap('changed')`
 // retention. ARGV[9], when above 0, is how long a containment lasts (ms): a
 // done containment that made its own action schedules its release then, in
 // the same step, so that no approved containment is ever left without its end
-// (timed_lua.go), and the record is kept past that end.
+// (timed_lua.go), and the record is kept past that end: contain_until (the
+// caller's now plus the hold, for the card) and until_srv (the server's time
+// plus the hold, which decides). ARGV[10] is the clock argument.
 const finishFields = `
 redis.call('HSET', K, 'state', ARGV[2], 'action_id', ARGV[3], 'action_status', ARGV[4],
   'already_pending', ARGV[5], 'result', ARGV[6])
@@ -103,7 +121,8 @@ if ARGV[2] == 'failed' or final_status(ARGV[4]) then redis.call('HSET', K, 'fini
 local ttl = tonumber(ARGV[8])
 local hold = tonumber(ARGV[9] or '0')
 if ARGV[2] == 'done' and ARGV[5] == '0' and hold > 0 and blank(redis.call('HGET', K, 'release_state')) then
-  redis.call('HSET', K, 'release_state', 'scheduled', 'contain_until', tonumber(ARGV[7]) + hold)
+  redis.call('HSET', K, 'release_state', 'scheduled', 'contain_until', tonumber(ARGV[7]) + hold,
+    'until_srv', clock_ms(ARGV[10]) + hold)
   ttl = ttl + hold
 end
 redis.call('PEXPIRE', K, ttl)
@@ -121,7 +140,8 @@ if final_status(ARGV[1]) then redis.call('HSET', K, 'finished_at', ARGV[2]) end
 redis.call('PEXPIRE', K, ARGV[3])
 return snap('changed')`
 
-// cancelClaimScript: ARGV user, reason, now. One cancel of a live action.
+// cancelClaimScript: ARGV user, reason, now. One cancel of a live action. It
+// decides by state alone; now is only recorded (cancel_at).
 const cancelClaimScript = approvalPreamble + `
 if state ~= 'done' or blank(redis.call('HGET', K, 'action_id')) or final_status(redis.call('HGET', K, 'action_status')) then
   return snap('closed')
@@ -136,16 +156,19 @@ if redis.call('HGET', K, 'cancel_by') ~= ARGV[1] then return snap('closed') end
 redis.call('HDEL', K, 'cancel_by', 'cancel_reason', 'cancel_at')
 return snap('changed')`
 
-// pollScript: ARGV now, interval (ms). Claims the next look at a followed action: at most one
-// caller per interval, whichever replica it runs on.
-const pollScript = approvalPreamble + `
+// pollScript: ARGV interval (ms), clock. Claims the next look at a followed action: at most one
+// caller per interval of the server's clock, whichever replica it runs on (a replica whose
+// clock ran a year ahead would otherwise hold every other one off for a year).
+const pollScript = approvalPreamble + srvClock + `
 if state ~= 'done' then return snap('closed') end
+local at = clock_ms(ARGV[2])
 local nxt = tonumber(redis.call('HGET', K, 'next_poll') or '0')
-if tonumber(ARGV[1]) < nxt then return snap('early') end
-redis.call('HSET', K, 'next_poll', tonumber(ARGV[1]) + tonumber(ARGV[2]))
+if at < nxt then return snap('early') end
+redis.call('HSET', K, 'next_poll', at + tonumber(ARGV[1]))
 return snap('changed')`
 
-// packageScript: ARGV now. Marks the package link posted, once.
+// packageScript: ARGV now. Marks the package link posted, once (HSETNX decides;
+// now is only recorded).
 const packageScript = approvalPreamble + `
 if state ~= 'done' then return snap('closed') end
 if redis.call('HSETNX', K, 'package_posted', ARGV[1]) == 0 then return snap('again') end

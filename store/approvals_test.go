@@ -38,7 +38,9 @@ func TestApprovalContract(t *testing.T) {
 					t.Parallel()
 					c := srv
 					c.Prefix = srv.Prefix + ":" + tc.name
-					tc.run(t, t.Context(), store.New(c.Client, c.Prefix))
+					// The contract runs on an injected clock; approvals_clock_test.go proves the
+					// decisions follow the server's clock when the caller's is far off.
+					tc.run(t, t.Context(), store.New(c.Client, c.Prefix, store.WithCallerClockForTests()))
 					assertAllKeysExpire(t, c)
 				})
 			}

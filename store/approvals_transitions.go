@@ -65,8 +65,10 @@ func (e Execution) args() []any {
 // request (OutcomeApproved); the requester's own vote (OutcomeOwn), a
 // second vote (OutcomeAgain), a decided request (OutcomeClosed) and an
 // expired one (OutcomeExpired, expired by this call) change nothing else.
+// Whether it expired is the Redis server's call, not now's: now is what the
+// record shows.
 func (s *Store) VoteApproval(ctx context.Context, id, user string, now time.Time) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "vote approval", s.approvalScripts.vote, id, user, ms(now), ApprovalRetention.Milliseconds())
+	code, a, err := s.runTransition(ctx, "vote approval", s.approvalScripts.vote, id, user, ms(now), ApprovalRetention.Milliseconds(), s.clock(now))
 	if err != nil {
 		return Transition{}, err
 	}
@@ -77,9 +79,10 @@ func (s *Store) VoteApproval(ctx context.Context, id, user string, now time.Time
 	return Transition{Outcome: Outcome(code), Approval: a}, nil
 }
 
-// DenyApproval denies a pending request for reason (OutcomeChanged).
+// DenyApproval denies a pending request for reason (OutcomeChanged), or
+// expires it (OutcomeExpired) when it is past its expiry by the server's clock.
 func (s *Store) DenyApproval(ctx context.Context, id, user, reason string, now time.Time) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "deny approval", s.approvalScripts.deny, id, user, reason, ms(now), ApprovalRetention.Milliseconds())
+	code, a, err := s.runTransition(ctx, "deny approval", s.approvalScripts.deny, id, user, reason, ms(now), ApprovalRetention.Milliseconds(), s.clock(now))
 	if err != nil {
 		return Transition{}, err
 	}
@@ -87,10 +90,11 @@ func (s *Store) DenyApproval(ctx context.Context, id, user, reason string, now t
 	return Transition{Outcome: Outcome(code), Approval: a}, nil
 }
 
-// ExpireApproval expires a pending request whose expiry has passed at now
-// (OutcomeChanged); OutcomeEarly when it is not due yet.
+// ExpireApproval expires a pending request whose expiry has passed by the
+// server's clock (OutcomeChanged; now is recorded as when it was decided);
+// OutcomeEarly when it is not due yet.
 func (s *Store) ExpireApproval(ctx context.Context, id string, now time.Time, reason string) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "expire approval", s.approvalScripts.expire, id, ms(now), ApprovalRetention.Milliseconds(), reason)
+	code, a, err := s.runTransition(ctx, "expire approval", s.approvalScripts.expire, id, ms(now), ApprovalRetention.Milliseconds(), reason, s.clock(now))
 	if errors.Is(err, ErrNotFound) {
 		_ = s.indexRemove(ctx, s.pendingIndex(), id)
 	}
@@ -135,10 +139,11 @@ func (s *Store) MarkPackagePosted(ctx context.Context, id string, now time.Time)
 	return Transition{Outcome: Outcome(code), Approval: a}, err
 }
 
-// ClaimPoll claims the next look at a done request's MDE action at now, for interval: one
-// caller per interval across replicas gets OutcomeChanged, the others OutcomeEarly.
+// ClaimPoll claims the next look at a done request's MDE action, for interval: one caller per
+// interval of the server's clock across replicas gets OutcomeChanged, the others OutcomeEarly.
+// now is the caller's clock, which decides only in a store made WithCallerClockForTests.
 func (s *Store) ClaimPoll(ctx context.Context, id string, now time.Time, interval time.Duration) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "claim poll", s.approvalScripts.poll, id, ms(now), interval.Milliseconds())
+	code, a, err := s.runTransition(ctx, "claim poll", s.approvalScripts.poll, id, interval.Milliseconds(), s.clock(now))
 	return Transition{Outcome: Outcome(code), Approval: a}, err
 }
 

@@ -91,6 +91,11 @@ func (e *Embedded) Client() redis.UniversalClient { return e.client }
 // Tests use it to prove expiry without waiting.
 func (e *Embedded) FastForward(d time.Duration) { e.srv.FastForward(d) }
 
+// SetTime fixes the time the server's TIME answers (and so the scripts' clock) at t, until the
+// next SetTime; TTLs are not moved (FastForward moves them). Tests use it to prove that the
+// server's clock, not a replica's, decides expiry.
+func (e *Embedded) SetTime(t time.Time) { e.srv.SetTime(t) }
+
 // Close closes the client and stops the server; all data is gone afterwards.
 // Closing twice is harmless.
 func (e *Embedded) Close() error {

@@ -96,7 +96,7 @@ func (s *Store) TakeoverExecution(ctx context.Context, id, owner string, now tim
 // FinishExecution records the result of owner's execution and ends its lease. It changes
 // nothing (OutcomeClosed) when owner no longer owns the execution.
 func (s *Store) FinishExecution(ctx context.Context, id, owner string, e Execution) (Transition, error) {
-	code, a, err := s.runExec(ctx, "finish execution", s.approvalScripts.finish, id, append([]any{owner}, e.args()...)...)
+	code, a, err := s.runExec(ctx, "finish execution", s.approvalScripts.finish, id, append(append([]any{owner}, e.args()...), s.clock(e.At))...)
 	if err != nil {
 		return Transition{}, err
 	}

@@ -14,11 +14,20 @@ package store
 // redis/redis#9812 removed verbatim script replication). The embedded server (miniredis)
 // answers TIME from its clock and lets such scripts write.
 
-// srvClock defines srv_ms(): the Redis server's time in Unix milliseconds.
+// srvClock defines srv_ms(): the Redis server's time in Unix milliseconds, and clock_ms(arg):
+// the clock that decides expiry, the release of a containment, its lease and the pace of polls
+// (approvals_lua.go, timed_lua.go). clock_ms is srv_ms, unless arg, the clock argument Store.clock
+// passed, is above 0: a store made WithCallerClockForTests passes its caller's clock there, so
+// that tests and the demo compress time with an injected clock; `mdebot run` never does.
 const srvClock = `
 local function srv_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function clock_ms(arg)
+  local c = tonumber(arg)
+  if c and c > 0 then return c end
+  return srv_ms()
 end
 `
 
@@ -70,7 +79,7 @@ redis.call('HINCRBY', K, 'takeovers', 1)
 redis.call('SET', L, ARGV[1], 'PX', ARGV[4])
 return snap('taken')`
 
-// execFinishScript: ARGV owner, then finishFields, retention. Only the current owner of the
+// execFinishScript: ARGV owner, then finishFields (ARGV[2..10]). Only the current owner of the
 // execution finishes it; its lease goes with it.
 const execFinishScript = execPreamble + `
 if state ~= 'executing' or redis.call('HGET', K, 'executor') ~= ARGV[1] then return snap('closed') end

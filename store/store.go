@@ -31,6 +31,8 @@ type Store struct {
 	approvalScripts approvalScripts
 	alertScripts    alertScripts
 	execLease       time.Duration
+	// callerClock makes the scripts decide by the caller's clock (WithCallerClockForTests).
+	callerClock bool
 }
 
 // New returns a Store that keeps its keys under prefix (DefaultPrefix when

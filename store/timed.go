@@ -75,7 +75,9 @@ func parseContainment(m map[string]string) Containment {
 // TimedLook tunes one look at a containment with an end.
 type TimedLook struct {
 	Owner string
-	Now   time.Time
+	// Now is the caller's clock, for the record (the release claim's lease as the timed index
+	// sees it); the Redis server's clock decides when the end came and when a lease ran out.
+	Now time.Time
 	// Lease is how long a release claim keeps other replicas off.
 	Lease time.Duration
 	// Lead is how long before the end the reminder is due.
@@ -90,7 +92,7 @@ type TimedLook struct {
 // OutcomeEarly, OutcomeHeld or OutcomeClosed otherwise.
 func (s *Store) TimedTick(ctx context.Context, id string, l TimedLook) (Transition, error) {
 	code, a, err := s.runTransition(ctx, "timed containment", s.approvalScripts.timedTick, id,
-		l.Owner, ms(l.Now), l.Lease.Milliseconds(), l.Lead.Milliseconds(), l.Poll.Milliseconds())
+		l.Owner, ms(l.Now), l.Lease.Milliseconds(), l.Lead.Milliseconds(), l.Poll.Milliseconds(), s.clock(l.Now))
 	return Transition{Outcome: Outcome(code), Approval: a}, err
 }
 
@@ -111,9 +113,11 @@ func (s *Store) FinishRelease(ctx context.Context, id, owner string, r Release) 
 	return Transition{Outcome: Outcome(code), Approval: a}, err
 }
 
-// RetryRelease gives owner's release claim back until at, with why it did not work yet.
-func (s *Store) RetryRelease(ctx context.Context, id, owner string, at time.Time, why string) (Transition, error) {
-	code, a, err := s.runTransition(ctx, "retry release", s.approvalScripts.releaseRetry, id, owner, ms(at), why)
+// RetryRelease gives owner's release claim back for after (by the server's clock; now.Add(after)
+// on the record), with why it did not work yet.
+func (s *Store) RetryRelease(ctx context.Context, id, owner string, now time.Time, after time.Duration, why string) (Transition, error) {
+	code, a, err := s.runTransition(ctx, "retry release", s.approvalScripts.releaseRetry, id, owner, ms(now.Add(after)), why,
+		after.Milliseconds(), s.clock(now))
 	return Transition{Outcome: Outcome(code), Approval: a}, err
 }
 
@@ -126,13 +130,13 @@ func (s *Store) SetReleaseStatus(ctx context.Context, id, status string, now tim
 
 // ExtendContainment moves the end of request id's containment by add, once per extension
 // request ext (OutcomeAgain after), while its release is scheduled (OutcomeClosed otherwise),
-// and never past latest (OutcomeLimit).
-func (s *Store) ExtendContainment(ctx context.Context, id, ext string, add time.Duration, now, latest time.Time) (Transition, error) {
+// and never more than longest from now by the server's clock (OutcomeLimit).
+func (s *Store) ExtendContainment(ctx context.Context, id, ext string, add time.Duration, now time.Time, longest time.Duration) (Transition, error) {
 	if ext == "" || add <= 0 {
 		return Transition{}, fmt.Errorf("store: extend containment: no extension request or duration")
 	}
 	code, a, err := s.runTransition(ctx, "extend containment", s.approvalScripts.extend, id,
-		ext, add.Milliseconds(), ms(now), ms(latest), ApprovalRetention.Milliseconds())
+		ext, add.Milliseconds(), ms(now), longest.Milliseconds(), ApprovalRetention.Milliseconds(), s.clock(now))
 	if err == nil && code == string(OutcomeChanged) {
 		s.indexAddQuiet(ctx, s.timedIndex(), id, a.Contain.Until.Add(-time.Hour))
 	}

@@ -29,7 +29,9 @@ func TestTimedContract(t *testing.T) {
 					t.Parallel()
 					c := srv
 					c.Prefix = srv.Prefix + ":" + tc.name
-					tc.run(t, t.Context(), store.New(c.Client, c.Prefix))
+					// The contract runs on an injected clock; approvals_clock_test.go proves the
+					// decisions follow the server's clock when the caller's is far off.
+					tc.run(t, t.Context(), store.New(c.Client, c.Prefix, store.WithCallerClockForTests()))
 					assertAllKeysExpire(t, c)
 				})
 			}
@@ -141,7 +143,7 @@ func testLeaseTakeover(t *testing.T, ctx context.Context, st *store.Store) {
 // release started.
 func testExtendOnce(t *testing.T, ctx context.Context, st *store.Store) {
 	until := contained(t, st, "req-tim3")
-	latest := apT0.Add(7 * 24 * time.Hour)
+	latest := 7 * 24 * time.Hour
 	tr, err := st.ExtendContainment(ctx, "req-tim3", "req-ext1", 4*time.Hour, apT0, latest)
 	if err != nil || tr.Outcome != store.OutcomeChanged || !tr.Approval.Contain.Until.Equal(until.Add(4*time.Hour)) {
 		t.Fatalf("extend: %s %v %v", tr.Outcome, tr.Approval.Contain.Until, err)

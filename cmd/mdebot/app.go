@@ -164,7 +164,7 @@ func (a *app) workersMoving(context.Context) error {
 // openRedis connects to REDIS_URL, or starts the embedded store when it is unset.
 func (a *app) openRedis(ctx context.Context) error {
 	if rdb := a.appr.redis; rdb != nil { // a test's shared Redis, which the test closes
-		a.rdb, a.store = rdb, store.New(rdb, a.cfg.RedisPrefix)
+		a.rdb, a.store = rdb, store.New(rdb, a.cfg.RedisPrefix, a.appr.storeOptions()...)
 		return nil
 	}
 	if a.cfg.RedisURL == "" {
@@ -183,7 +183,7 @@ func (a *app) openRedis(ctx context.Context) error {
 		a.cleanup = append(a.cleanup, func() { _ = rdb.Close() })
 		a.rdb = rdb
 	}
-	a.store = store.New(a.rdb, a.cfg.RedisPrefix)
+	a.store = store.New(a.rdb, a.cfg.RedisPrefix, a.appr.storeOptions()...)
 	return nil
 }
 

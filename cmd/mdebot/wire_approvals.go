@@ -10,13 +10,16 @@ import (
 
 	"github.com/mdebot/mdebot/bot/approvals"
 	"github.com/mdebot/mdebot/commands"
+	"github.com/mdebot/mdebot/store"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 )
 
 // approvalSeams are what tests change in the approval workflow; the zero value is production.
 type approvalSeams struct {
-	// now is the workflow's clock; time.Now when nil.
+	// now is the workflow's clock; time.Now when nil. When set (tests, and the demo, which move
+	// it by hand), the store's decisions by time follow it too; otherwise the Redis server's
+	// clock decides them.
 	now func() time.Time
 	// sweepEvery is the sweeper's interval: 0 for approvals.DefaultSweepEvery, negative for no
 	// sweeper loop (tests sweep by hand).
@@ -33,6 +36,15 @@ type approvalWiring struct {
 	flow   *commands.Approvals
 	cards  *approvals.Cards
 	mirror *approvals.AuditMirror
+}
+
+// storeOptions are the store's options: production (no injected clock) decides by the Redis
+// server's clock, whatever the replica's says.
+func (w approvalSeams) storeOptions() []store.Option {
+	if w.now == nil {
+		return nil
+	}
+	return []store.Option{store.WithCallerClockForTests()}
 }
 
 func (w *approvalWiring) clock() func() time.Time {

@@ -47,6 +47,9 @@ type Server struct {
 	// without waiting. It is nil for a real Redis, where tests should check
 	// TTLs with PTTL instead.
 	FastForward func(d time.Duration)
+	// SetTime fixes the time the server's TIME answers (the scripts' clock) at t. It is nil
+	// for a real Redis, whose clock runs on its own.
+	SetTime func(t time.Time)
 }
 
 // Servers returns the embedded server, plus a real Redis when
@@ -59,7 +62,7 @@ func Servers(t testing.TB) []Server {
 		t.Fatalf("start embedded redis: %v", err)
 	}
 	t.Cleanup(func() { _ = emb.Close() })
-	servers := []Server{{Name: "embedded", Client: emb.Client(), Prefix: Prefix(t), FastForward: emb.FastForward}}
+	servers := []Server{{Name: "embedded", Client: emb.Client(), Prefix: Prefix(t), FastForward: emb.FastForward, SetTime: emb.SetTime}}
 
 	raw := os.Getenv(EnvURL)
 	if raw == "" {

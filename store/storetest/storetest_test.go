@@ -28,6 +28,16 @@ func TestServers(t *testing.T) {
 			if (srv.FastForward != nil) != (srv.Name == "embedded") {
 				t.Errorf("%s: FastForward set = %v", srv.Name, srv.FastForward != nil)
 			}
+			if (srv.SetTime != nil) != (srv.Name == "embedded") {
+				t.Errorf("%s: SetTime set = %v", srv.Name, srv.SetTime != nil)
+			}
+			if srv.SetTime != nil {
+				at := time.Date(2031, 1, 2, 3, 4, 5, 6000, time.UTC)
+				srv.SetTime(at)
+				if got, err := srv.Client.Time(t.Context()).Result(); err != nil || !got.Equal(at) {
+					t.Errorf("%s: TIME after SetTime(%v) = %v, %v", srv.Name, at, got, err)
+				}
+			}
 		}
 		kept = servers
 	})
