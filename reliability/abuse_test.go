@@ -43,6 +43,7 @@ func TestAbuse(t *testing.T) {
 	const sc = "abuse (2 replicas)"
 	s := newStack(t, stackOptions{replicas: 2, env: map[string]string{"MDEBOT_APPROVAL_TTL": "1m",
 		"MDEBOT_RESPONDERS": responder + "," + strings.Join(hostileUsers, ",")}})
+	seeded := len(s.mde.Actions()) // the demo tenant's past actions
 	expiring := s.request("isolate " + mdefake.DemoLinux + " expires unapproved")
 	expiresAt := time.Now().Add(time.Minute)
 
@@ -80,25 +81,40 @@ func TestAbuse(t *testing.T) {
 	a := s.request("isolate " + mdefake.DemoAlice + " real request")
 	b := s.request("isolate " + mdefake.DemoBob + " another request")
 	forged := []struct {
-		name string
-		env  slackfake.Envelope
+		name                   string
+		user, value, ch, msgTS string
 	}{
-		{"card A carrying request B's id", s.click(approver, a, "mde_approve", b.id)},
-		{"an unknown request id", s.click(approver, a, "mde_approve", "req-aaaaaaaa")},
-		{"a viewer approving", s.click(viewer, a, "mde_approve")},
-		{"a member in no role approving", s.click(stranger, a, "mde_approve")},
-		{"the requester approving", s.click(responder, a, "mde_approve")},
-		{"from another channel", s.click(approver, a, "mde_approve", a.id, socChan)},
-		{"from another message", s.click(approver, a, "mde_approve", a.id, cardChan, b.ts)},
+		{"card A carrying request B's id", approver, b.id, "", ""},
+		{"an unknown request id", approver, "req-aaaaaaaa", "", ""},
+		{"a viewer approving", viewer, "", "", ""},
+		{"a member in no role approving", stranger, "", "", ""},
+		{"the requester approving", responder, "", "", ""},
+		{"from another channel", approver, a.id, socChan, ""},
+		{"from another message (card B)", approver, a.id, cardChan, b.ts},
 	}
 	clicks := newCommander(s)
+	ranByForged := 0
 	for _, f := range forged {
-		clicks.sent[f.env.ID] = time.Now()
+		before := len(s.mde.Actions())
+		env := s.click(f.user, a, "mde_approve", f.value, f.ch, f.msgTS)
+		clicks.sent[env.ID] = time.Now()
+		ctx, cancel := contextWithTimeout(t, 20*time.Second)
+		sn, _ := s.slack.WaitFor(ctx, func(sn *slackfake.Snapshot) bool { _, ok := answered(sn, env.ID); return ok })
+		cancel()
+		eventually(t, 3*time.Second, func() bool { return len(s.mde.Actions()) > before }) // an action would follow the answer at once
+		answer, _ := answered(sn, env.ID)
+		if n := len(s.mde.Actions()) - before; n > 0 {
+			ranByForged += n
+			results.add(sc, "FINDING: forged click %q ran %d MDE action(s); answer %.150q", f.name, n, answer)
+			t.Errorf("forged click %q ran %d MDE action(s)", f.name, n)
+		}
 	}
 	fc := clicks.wait(30 * time.Second)
-	results.add(sc, "forged clicks %d: answered %d, unanswered %d", len(forged), fc.answered, fc.unanswered)
-	ranBefore := len(s.mde.Actions())
-	s.click(approver, a, "mde_approve")
+	results.add(sc, "forged clicks %d: answered %d, unanswered %d, ran something %d", len(forged), fc.answered, fc.unanswered, ranByForged)
+	ranBefore := len(s.mde.Actions()) - seeded
+	if s.executed(a.id) == 0 {
+		s.click(approver, a, "mde_approve")
+	}
 	waitUntil(t, 60*time.Second, "the approved isolation", func() bool { return s.executed(a.id) > 0 })
 	replays := []slackfake.Envelope{s.click(approver2, a, "mde_approve"), s.click(approver, a, "mde_approve")}
 
@@ -116,7 +132,7 @@ func TestAbuse(t *testing.T) {
 
 	executions := map[string]int{"A (approved once, then replayed)": s.executed(a.id), "B (only forged clicks)": s.executed(b.id),
 		"expired (clicked after expiry)": s.executed(expiring.id)}
-	results.add(sc, "MDE actions before the real approval: %d; after it and %d replays: A %d, B %d, expired %d",
+	results.add(sc, "new MDE actions before the real approval: %d; after it and %d replays: A %d, B %d, expired %d",
 		ranBefore, len(replays), executions["A (approved once, then replayed)"], executions["B (only forged clicks)"], executions["expired (clicked after expiry)"])
 	if ranBefore != 0 || executions["A (approved once, then replayed)"] != 1 || executions["B (only forged clicks)"] != 0 || executions["expired (clicked after expiry)"] != 0 {
 		t.Errorf("forged or replayed clicks ran something: before the approval %d actions, then %v", ranBefore, executions)
