@@ -65,7 +65,7 @@ func TestFaults(t *testing.T) {
 		s.redis.start(t)
 		waitUntil(t, 60*time.Second, "every replica ready again", s.allReady)
 	})
-	window := pick(8*time.Second, 20*time.Second)
+	window := pick(5*time.Second, 20*time.Second)
 	for _, f := range []struct {
 		name  string
 		fault mdefake.Fault
