@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // maxRecorded is how many requests the fake remembers; older ones are dropped.
@@ -18,6 +19,8 @@ type Request struct {
 	Body []byte
 	// Header is the request header with Authorization replaced by "Bearer <redacted>".
 	Header http.Header
+	// At is when the request arrived, on the wall clock (MDE's rate limits are real time).
+	At time.Time
 }
 
 // record remembers r (with body) for Requests.
@@ -26,7 +29,7 @@ func (f *Fake) record(r *http.Request, body []byte) {
 	if h.Get("Authorization") != "" {
 		h.Set("Authorization", "Bearer <redacted>")
 	}
-	req := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: append([]byte{}, body...), Header: h}
+	req := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Body: append([]byte{}, body...), Header: h, At: time.Now()}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.requests) >= maxRecorded {
