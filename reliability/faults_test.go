@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -48,11 +47,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	phase("kill -9 of the poller leader during a poll", func() { killLeaderDuringPoll(t, s, sc) })
-	// The takeover of an approved action whose replica died is issue 13 part 3 (execution
-	// leases); until it lands this phase fails, so only the full form runs it.
-	if full() || os.Getenv("MDEBOT_RELIABILITY_TAKEOVER") != "" {
-		phase("kill -9 of the replica sending an approved isolation", func() { approved = append(approved, killDuringAction(t, s, sc)) })
-	}
+	phase("kill -9 of the replica sending an approved isolation", func() { approved = append(approved, killDuringAction(t, s, sc)) })
 	phase("Redis killed and restarted at once", func() {
 		s.redis.kill()
 		s.redis.start(t)
