@@ -187,7 +187,9 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
 	for _, want := range []string{"/mde help", "devices match web01", "web01.contoso.com", "laptop-alice.contoso.com",
-		"Mimikatz", "Advanced hunting", "status", "Demo finished"} {
+		"Mimikatz", "Advanced hunting", "status", "Demo finished",
+		// MDE's comment names the people by e-mail with their Slack ID (issue 8 item 7).
+		"requested by alice@contoso.com (U0ANALYST)", "approved by dana.okafor@contoso.com (U0LEAD)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
 		}
