@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -56,7 +55,7 @@ func (s *huntSink) open(schema []defender.HuntingColumn, row map[string]any) err
 		return err
 	}
 	s.f, s.w = f, csv.NewWriter(f)
-	s.cols = columns(defender.HuntingResult{Schema: schema, Results: []map[string]any{row}})
+	s.cols = defender.HuntingResult{Schema: schema, Results: []map[string]any{row}}.Columns()
 	if len(schema) > 0 {
 		s.schema = schema
 	}
@@ -116,21 +115,6 @@ func groupThousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// columns are the schema's column names, or the first row's keys when MDE sent no schema.
-func columns(res defender.HuntingResult) []string {
-	cols := make([]string, 0, len(res.Schema))
-	for _, c := range res.Schema {
-		cols = append(cols, c.Name)
-	}
-	if len(cols) == 0 && len(res.Results) > 0 {
-		for k := range res.Results[0] {
-			cols = append(cols, k)
-		}
-		slices.Sort(cols)
-	}
-	return cols
 }
 
 // cellText writes one value; number reports a JSON number or boolean, which cannot be a formula.

@@ -3,11 +3,11 @@ package commands
 import (
 	"context"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/mdebot/mdebot/defender"
-	"golang.org/x/sync/errgroup"
 )
 
 func ipVerb(d Deps) *Verb {
@@ -32,20 +32,11 @@ func ipVerb(d Deps) *Verb {
 		}
 		addr := ip.String()
 		view := EntityView{Kind: "ip", Name: addr, PortalURL: d.PortalURL}
-		var g errgroup.Group
-		var stats defender.EntityStats
-		var alerts []defender.Alert
-		var machines []defender.Machine
-		var statErr, alertErr, machErr error
-		g.Go(func() error { stats, statErr = d.MDE.IPStatistics(ctx, addr, defender.MaxLookBack); return nil })
-		g.Go(func() error { alerts, alertErr = d.MDE.IPAlerts(ctx, addr); return nil })
-		g.Go(func() error { machines, machErr = d.MDE.MachinesByIP(ctx, ip, callNow(c, d)); return nil })
-		_ = g.Wait()
-		return entityResponse(&view, "IP address "+addr, entityParts{
-			stats: &stats, statErr: statErr, statWhat: "The address's prevalence",
-			alerts: alerts, alertErr: alertErr,
-			machines: machines, machErr: machErr, machWhat: "The devices that had this address",
-		})
+		p := entityParts{statWhat: "The address's prevalence", machWhat: "The devices that had this address"}
+		p.read(func() (defender.EntityStats, error) { return d.MDE.IPStatistics(ctx, addr, defender.MaxLookBack) },
+			func() ([]defender.Alert, error) { return d.MDE.IPAlerts(ctx, addr) },
+			func() ([]defender.Machine, error) { return d.MDE.MachinesByIP(ctx, ip, callNow(c, d)) })
+		return entityResponse(&view, "IP address "+addr, p)
 	}
 	return v
 }
@@ -74,20 +65,11 @@ func domainVerb(d Deps) *Verb {
 		}
 		name := strings.ToLower(strings.TrimSuffix(arg, "."))
 		view := EntityView{Kind: "domain", Name: name, PortalURL: d.PortalURL}
-		var g errgroup.Group
-		var stats defender.EntityStats
-		var alerts []defender.Alert
-		var machines []defender.Machine
-		var statErr, alertErr, machErr error
-		g.Go(func() error { stats, statErr = d.MDE.DomainStatistics(ctx, name, defender.MaxLookBack); return nil })
-		g.Go(func() error { alerts, alertErr = d.MDE.DomainAlerts(ctx, name); return nil })
-		g.Go(func() error { machines, machErr = d.MDE.DomainMachines(ctx, name); return nil })
-		_ = g.Wait()
-		return entityResponse(&view, "Domain "+name, entityParts{
-			stats: &stats, statErr: statErr, statWhat: "The domain's prevalence",
-			alerts: alerts, alertErr: alertErr,
-			machines: machines, machErr: machErr, machWhat: "The devices that reached the domain",
-		})
+		p := entityParts{statWhat: "The domain's prevalence", machWhat: "The devices that reached the domain"}
+		p.read(func() (defender.EntityStats, error) { return d.MDE.DomainStatistics(ctx, name, defender.MaxLookBack) },
+			func() ([]defender.Alert, error) { return d.MDE.DomainAlerts(ctx, name) },
+			func() ([]defender.Machine, error) { return d.MDE.DomainMachines(ctx, name) })
+		return entityResponse(&view, "Domain "+name, p)
 	}
 	return v
 }
@@ -119,17 +101,10 @@ func userVerb(d Deps) *Verb {
 		if note != "" {
 			view.Notes = append(view.Notes, note)
 		}
-		var g errgroup.Group
-		var alerts []defender.Alert
-		var machines []defender.Machine
-		var alertErr, machErr error
-		g.Go(func() error { alerts, alertErr = d.MDE.UserAlerts(ctx, name); return nil })
-		g.Go(func() error { machines, machErr = d.MDE.UserMachines(ctx, name); return nil })
-		_ = g.Wait()
-		return entityResponse(&view, "User "+name, entityParts{
-			alerts: alerts, alertErr: alertErr,
-			machines: machines, machErr: machErr, machWhat: "The devices the user logged on to",
-		})
+		p := entityParts{machWhat: "The devices the user logged on to"}
+		p.read(nil, func() ([]defender.Alert, error) { return d.MDE.UserAlerts(ctx, name) },
+			func() ([]defender.Machine, error) { return d.MDE.UserMachines(ctx, name) })
+		return entityResponse(&view, "User "+name, p)
 	}
 	return v
 }
@@ -210,6 +185,18 @@ type entityParts struct {
 	machines []defender.Machine
 	machErr  error
 	machWhat string
+}
+
+// read runs an enrichment's reads at once and keeps what they return; stats is nil for an
+// entity without statistics.
+func (p *entityParts) read(stats func() (defender.EntityStats, error), alerts func() ([]defender.Alert, error), machines func() ([]defender.Machine, error)) {
+	var wg sync.WaitGroup
+	if stats != nil {
+		wg.Go(func() { s, err := stats(); p.stats, p.statErr = &s, err })
+	}
+	wg.Go(func() { p.alerts, p.alertErr = alerts() })
+	wg.Go(func() { p.machines, p.machErr = machines() })
+	wg.Wait()
 }
 
 // entityResponse completes an IP, domain or user enrichment: failed parts become notes, and the

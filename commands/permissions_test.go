@@ -55,3 +55,43 @@ func TestMissingPermissionTurnsVerbsOff(t *testing.T) {
 		}
 	}
 }
+
+// With Alert.Read.All but not Alert.ReadWrite.All, an alert shows but its updates (assign,
+// resolve, comment) answer that they are off, open no request and send MDE nothing, instead of
+// ending in MDE's 403.
+func TestAlertUpdatesMissingPermission(t *testing.T) {
+	t.Parallel()
+	var roles []string
+	for _, r := range defendertest.AllRoles {
+		if r != "Alert.ReadWrite.All" {
+			roles = append(roles, r)
+		}
+	}
+	f := newApprFixtureOpts(t, ApprovalPolicy{}, defendertest.Options{Seed: true, Roles: append(roles, "Alert.Read.All")})
+	perms := func(ctx context.Context) (defender.Permissions, error) {
+		return defender.PermissionsOf(ctx, f.env.Cred, f.env.Fake.Scope(), "", defender.Features(false))
+	}
+	reg, err := Build(Deps{MDE: f.env.Client, PortalURL: testPortal, Approvals: f.ap, Audit: f.ap, Now: f.clock.Now, Permissions: perms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.router = NewRouter(reg, f.ap.authz, nil, f.clock.Now)
+	alert := f.env.Fake.Alerts()[0].ID
+	for sub, text := range map[string]string{
+		"assign":  "alert " + alert + " assign me",
+		"resolve": "alert " + alert + " resolve fp Clean test box",
+		"comment": "alert " + alert + " comment seen before",
+	} {
+		resp := f.as(t, requester, text)
+		if !strings.Contains(resp.Text, "`alert "+sub+"` is off") || !strings.Contains(resp.Text, "Alert.ReadWrite.All") ||
+			strings.Contains(resp.Text, "403") || resp.Approval != nil {
+			t.Errorf("%q: %q", text, resp.Text)
+		}
+	}
+	if n := len(f.posts("/alerts")); n != 0 {
+		t.Errorf("%d alert updates sent without the permission", n)
+	}
+	if resp := f.as(t, viewer, "alert "+alert); resp.View == nil {
+		t.Errorf("alert with Alert.Read.All: %q", resp.Text)
+	}
+}

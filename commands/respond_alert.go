@@ -59,6 +59,12 @@ func withAlertUpdates(d Deps, base *Verb) *Verb {
 		if !c.Roles.Has(Responder) {
 			return Response{}, Errorf(NotAllowed, "Updating an alert needs the responder role. Ask the bot's administrator if you should have it.")
 		}
+		// The update needs Alert.ReadWrite.All, a permission of its own ("alert updates" in
+		// defender.Features): without it the request is refused here, not by MDE's 403 after
+		// an approval.
+		if err := permissionOff(ctx, d.Permissions, "alert "+sub); err != nil {
+			return Response{}, err
+		}
 		return alertUpdate(ctx, d, c, &v, sub)
 	}
 	return &v

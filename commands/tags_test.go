@@ -19,7 +19,7 @@ func TestTagAndUntag(t *testing.T) {
 	if resp.Approval != nil || !strings.Contains(resp.Text, "Tag contained added to "+mdefake.DemoAlice) {
 		t.Fatalf("tag: %q", resp.Text)
 	}
-	if m, _ := f.env.Fake.Machine(mdefake.DemoAlice); !containsFoldStr(m.MachineTags, "contained") {
+	if m, _ := f.env.Fake.Machine(mdefake.DemoAlice); !containsFold(m.MachineTags, "contained") {
 		t.Fatalf("tags in Defender: %v", m.MachineTags)
 	}
 	if ch, _ := f.st.Retagged(t.Context(), f.clock.Now().Add(-1)); len(ch) != 1 {
@@ -101,13 +101,4 @@ func TestTagMissingPermission(t *testing.T) {
 	if n := len(f.posts("/tags")); n != 0 {
 		t.Errorf("%d tag calls without the permission", n)
 	}
-}
-
-func containsFoldStr(xs []string, s string) bool {
-	for _, x := range xs {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }

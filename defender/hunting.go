@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -20,6 +21,22 @@ type HuntingColumn struct {
 type HuntingResult struct {
 	Schema  []HuntingColumn  `json:"Schema"`
 	Results []map[string]any `json:"Results"`
+}
+
+// Columns are the result's column names: the schema's, or the first row's keys (sorted) when the
+// reply has no schema.
+func (r HuntingResult) Columns() []string {
+	cols := make([]string, 0, len(r.Schema))
+	for _, c := range r.Schema {
+		cols = append(cols, c.Name)
+	}
+	if len(cols) == 0 && len(r.Results) > 0 {
+		for k := range r.Results[0] {
+			cols = append(cols, k)
+		}
+		slices.Sort(cols)
+	}
+	return cols
 }
 
 // MaxQueryLength bounds a hunting query; MDE's own limit is not documented, KQL queries in chat

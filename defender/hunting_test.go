@@ -3,6 +3,7 @@ package defender_test
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"testing"
 
 	"github.com/mdebot/mdebot/defender"
@@ -78,5 +79,23 @@ func TestHuntEachCutsAtTheLimit(t *testing.T) {
 	}
 	if !sum.Cut || sum.Rows == 0 || sum.Bytes != 1<<20 {
 		t.Fatalf("a 2.5 MB reply: %+v, want cut after 1 MiB", sum)
+	}
+}
+
+// A result's columns are its schema's, in order, or the first row's keys sorted when MDE sent
+// no schema.
+func TestHuntingResultColumns(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		r    defender.HuntingResult
+		want []string
+	}{
+		{defender.HuntingResult{Schema: []defender.HuntingColumn{{Name: "Z"}, {Name: "A"}}, Results: []map[string]any{{"Q": 1}}}, []string{"Z", "A"}},
+		{defender.HuntingResult{Results: []map[string]any{{"b": 1, "a": 2}}}, []string{"a", "b"}},
+		{defender.HuntingResult{}, []string{}},
+	} {
+		if got := tc.r.Columns(); !slices.Equal(got, tc.want) {
+			t.Errorf("Columns() = %v, want %v", got, tc.want)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
 
 	"sync/atomic"
 	"testing"
@@ -242,102 +241,6 @@ func testScriptCacheLost(t *testing.T, _ context.Context, st *store.Store, srv s
 	w.Confirm(keyA, store.Posted{TS: "1.1", Digest: "d1", Kind: "card"})
 	if lost := exec(t, w); len(lost) > 0 {
 		t.Fatalf("lost %v", lost)
-	}
-}
-
-func testMutes(t *testing.T, ctx context.Context, st *store.Store, _ storetest.Server) {
-	m1, err := st.AddMute(ctx, store.Mute{Kind: store.MuteTitle, Value: "noisy", Reason: "known", Creator: "U1",
-		Until: t0.Add(time.Hour)}, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m2, err := st.AddMute(ctx, store.Mute{Kind: store.MuteMachine, Value: "abc", Label: "web01", Reason: "patching",
-		Creator: "U2", Until: t0.Add(10 * time.Minute)}, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := st.AlertWrites("a", time.Hour)
-	w.CountMuteHits(m1.ID, 3)
-	w.CountMuteHits("gone", 1)
-	exec(t, w)
-	got, err := st.Mutes(ctx, t0.Add(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m1.Hits = 3
-	if diff := cmp.Diff([]store.Mute{m2, m1}, got, cmpTimes); diff != "" {
-		t.Fatalf("mutes (-want +got):\n%s", diff)
-	}
-	if got, _ := st.Mutes(ctx, t0.Add(20*time.Minute)); len(got) != 1 || got[0].ID != m1.ID {
-		t.Fatalf("after m2 ended: %+v", got)
-	}
-	removed, err := st.RemoveMute(ctx, m1.ID)
-	if err != nil || removed.Value != "noisy" {
-		t.Fatalf("RemoveMute = %+v, %v", removed, err)
-	}
-	if _, err := st.RemoveMute(ctx, m1.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("second RemoveMute = %v", err)
-	}
-	if _, err := st.AddMute(ctx, store.Mute{Kind: "user", Value: "x", Until: t0.Add(time.Hour)}, t0); err == nil {
-		t.Fatal("a mute of an unknown kind was stored")
-	}
-}
-
-var cmpTimes = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
-
-func testLeaderAndFencing(t *testing.T, ctx context.Context, st *store.Store, _ storetest.Server) {
-	a, err := st.ObtainLeader(ctx, "poller", "replica-a", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ObtainLeader(ctx, "poller", "replica-b", time.Minute); !errors.Is(err, store.ErrNotLeader) {
-		t.Fatalf("second obtain = %v", err)
-	}
-	if owner, err := st.LeaderOf(ctx, "poller"); err != nil || owner != "replica-a" {
-		t.Fatalf("LeaderOf = %q, %v", owner, err)
-	}
-	if _, err := st.AlertWatermark(ctx, "poller"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("watermark before the first poll: %v", err)
-	}
-	if err := st.CommitPoll(ctx, a, t0, store.PollStats{Leader: "replica-a", At: t0, Watermark: t0, Seen: 5, Posted: 2}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// a's lock is released; b becomes leader with a higher epoch and fences a's writes out.
-	if err := a.Release(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.ObtainLeader(ctx, "poller", "replica-b", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Epoch() <= a.Epoch() {
-		t.Fatalf("epochs a=%d b=%d", a.Epoch(), b.Epoch())
-	}
-	if err := st.CommitPoll(ctx, a, t0.Add(time.Hour), store.PollStats{}); !errors.Is(err, store.ErrNotLeader) {
-		t.Fatalf("stale commit = %v", err)
-	}
-	if err := a.Refresh(ctx); !errors.Is(err, store.ErrNotLeader) {
-		t.Fatalf("stale refresh = %v", err)
-	}
-	if err := st.CommitPoll(ctx, b, time.Time{}, store.PollStats{Leader: "replica-b", At: t0, Watermark: t0, Seen: 1,
-		Below: 3, Held: 2, Refused: "C0SOC not_in_channel"}); err != nil {
-		t.Fatal(err)
-	}
-	if wm, err := st.AlertWatermark(ctx, "poller"); err != nil || !wm.Equal(t0) {
-		t.Fatalf("watermark = %v, %v", wm, err)
-	}
-	last, total, err := st.PollStatus(ctx, "poller")
-	if err != nil || last.Leader != "replica-b" || last.Seen != 1 || total.Seen != 6 || total.Posted != 2 || !last.Watermark.Equal(t0) {
-		t.Fatalf("PollStatus = %+v %+v %v", last, total, err)
-	}
-	if last.Below != 3 || last.Held != 2 || last.Refused != "C0SOC not_in_channel" || total.Held != 2 {
-		t.Fatalf("PollStatus below/held/refused = %+v, totals %+v", last, total)
-	}
-	if err := b.Release(ctx); err != nil {
-		t.Fatal(err)
 	}
 }
 

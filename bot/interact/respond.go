@@ -38,6 +38,12 @@ func (r Responder) Respond(ctx context.Context, to Reply, msg render.Message, in
 				r.Log.Warn("progress note not deleted", "ref", to.Ref, "err", redactURLError(err, to.ResponseURL))
 			}
 		}
+		if replace {
+			// replace_original edits the message the response_url last posted ("Handling user
+			// interaction in your Slack apps", api.slack.com/interactivity/handling): an edit like
+			// chat.update, so its interactive blocks get new block_ids (render.Revise).
+			msg = render.Revise(msg, render.NewRevision())
+		}
 		wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: rt, Attachments: msg.Attachments, ReplaceOriginal: replace}
 		if len(msg.Blocks) > 0 {
 			wm.Blocks = &slack.Blocks{BlockSet: msg.Blocks}

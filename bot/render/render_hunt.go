@@ -3,7 +3,6 @@ package render
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -26,7 +25,7 @@ func (b *msgBuilder) hunt(v commands.HuntView, attached bool) string {
 	if q := strings.TrimSpace(v.Query); q != "" {
 		b.context("Query: " + b.code(q, 500))
 	}
-	cols := b.huntColumns(v.Result)
+	cols := v.Result.Columns()
 	total := len(v.Result.Results)
 	if total == 0 || len(cols) == 0 {
 		b.section("No results.")
@@ -65,21 +64,6 @@ func (b *msgBuilder) hunt(v commands.HuntView, attached bool) string {
 	}
 	b.context(notes...)
 	return "Advanced hunting: " + b.count(total, "row", "rows")
-}
-
-// huntColumns is the result's column names, from its schema or else from its first row.
-func (b *msgBuilder) huntColumns(r defender.HuntingResult) []string {
-	var cols []string
-	for _, c := range r.Schema {
-		cols = append(cols, c.Name)
-	}
-	if len(cols) == 0 && len(r.Results) > 0 {
-		for k := range r.Results[0] {
-			cols = append(cols, k)
-		}
-		slices.Sort(cols)
-	}
-	return cols
 }
 
 // cellsCut reports whether any cell of the rows shown is wider than a table cell.

@@ -101,7 +101,13 @@ func (f *Fake) userObject(u User) map[string]any {
 		"id": u.ID, "team_id": cmp.Or(u.TeamID, f.opts.TeamID), "name": name, "real_name": u.RealName, "deleted": u.Deleted,
 		"is_bot": u.IsBot, "is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_restricted": u.IsRestricted,
 		"is_ultra_restricted": u.IsUltraRestricted, "tz": u.TZ, "is_app_user": false,
-		"profile": map[string]any{"real_name": u.RealName, "display_name": name, "email": u.Email},
+		"profile": map[string]any{"real_name": u.RealName, "display_name": name},
+	}
+	// "The users:read.email OAuth scope is now required to access the email field in user
+	// objects returned by the users.list and users.info web API methods" (View email addresses
+	// of people in a workspace, api.slack.com/scopes/users:read.email).
+	if f.hasScope("users:read.email") {
+		obj["profile"].(map[string]any)["email"] = u.Email
 	}
 	if u.IsStranger {
 		obj["is_stranger"] = true

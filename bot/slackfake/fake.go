@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -189,10 +190,7 @@ func (f *Fake) Close() {
 		return
 	}
 	f.closed = true
-	conns := make([]*conn, 0, len(f.all))
-	for c := range f.all {
-		conns = append(conns, c)
-	}
+	conns := slices.Collect(maps.Keys(f.all))
 	f.live = nil
 	f.notifyLocked()
 	f.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -216,10 +217,7 @@ func (f *Fake) Disconnect(reason string) error {
 // network failure would.
 func (f *Fake) DropSocket() error {
 	f.mu.Lock()
-	conns := make([]*conn, 0, len(f.all))
-	for c := range f.all {
-		conns = append(conns, c)
-	}
+	conns := slices.Collect(maps.Keys(f.all))
 	f.live = nil
 	f.notifyLocked()
 	f.mu.Unlock()

@@ -59,6 +59,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 		return fmt.Errorf("demo: start the Slack fake: %w", err)
 	}
 	defer sf.Close()
+	// Real people have profiles: users.info gives their e-mail address (users:read.email), which
+	// names them in the Comment MDE records with each action ("alice@contoso.com (U0ANALYST)").
+	sf.SetUser(slackfake.User{ID: demoAnalyst, Name: "alice", RealName: "Alice Wong", Email: "alice@contoso.com", TZ: "Europe/London"})
+	sf.SetUser(slackfake.User{ID: demoLead, Name: "dana", RealName: "Dana Okafor", Email: "dana.okafor@contoso.com", TZ: "Europe/London"})
 
 	vars := fakesEnv(sf, env)
 	maps.Copy(vars, map[string]string{

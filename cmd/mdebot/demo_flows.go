@@ -70,15 +70,21 @@ func showApproval(ctx context.Context, out io.Writer, sf *slackfake.Fake, env *d
 	}
 	updated, _ := snap.Message(card.Channel, card.TS)
 	fmt.Fprintf(out, "\n# The lead approves; the card now shows the Defender action:\n%s\n", indent(messageText(messageJSON(updated))))
-	isolations := 0
+	return showAction(out, env, "Isolate", "isolation")
+}
+
+// showAction prints the Comment of the one action of type typ (what, in words) that Defender
+// received; none or more than one is an error.
+func showAction(out io.Writer, env *defendertest.Env, typ, what string) error {
+	n := 0
 	for _, a := range env.Fake.Actions() {
-		if a.Type == "Isolate" {
-			isolations++
-			fmt.Fprintf(out, "\nDefender received one isolation, comment: %q\n", a.RequestorComment)
+		if a.Type == typ {
+			n++
+			fmt.Fprintf(out, "\nDefender received one %s, comment: %q\n", what, a.RequestorComment)
 		}
 	}
-	if isolations != 1 {
-		return fmt.Errorf("demo: Defender has %d isolations, want 1", isolations)
+	if n != 1 {
+		return fmt.Errorf("demo: Defender has %d %ss, want 1", n, what)
 	}
 	return nil
 }

@@ -62,17 +62,7 @@ func showTimed(ctx context.Context, out io.Writer, sf *slackfake.Fake, env *defe
 		return err
 	}
 	fmt.Fprintf(out, "\n# At the end, one replica sends the release and the card follows it:\n%s\n", indent(messageText(messageJSON(updated))))
-	releases := 0
-	for _, a := range env.Fake.Actions() {
-		if a.Type == "Unisolate" {
-			releases++
-			fmt.Fprintf(out, "\nDefender received one release, comment: %q\n", a.RequestorComment)
-		}
-	}
-	if releases != 1 {
-		return fmt.Errorf("demo: Defender has %d releases, want 1", releases)
-	}
-	return nil
+	return showAction(out, env, "Unisolate", "release")
 }
 
 // waitCard waits until the card's blocks contain want and returns it.

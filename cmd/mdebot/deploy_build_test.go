@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"debug/elf"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -27,16 +26,7 @@ func TestDockerfileBuild(t *testing.T) {
 	const stamp = "v0.0.0-dockerfile-test"
 	bin := filepath.Join(t.TempDir(), "mdebot")
 	env, args := dockerfileBuild(t, stamp, bin)
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.CommandContext(t.Context(), gobin, args...)
-	cmd.Dir = repoRoot(t)
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	goBuild(t, env, args...)
 
 	f, err := elf.Open(bin)
 	if err != nil {

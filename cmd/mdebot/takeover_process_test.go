@@ -186,19 +186,3 @@ func mustRedis(t *testing.T, url string) redis.UniversalClient {
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }
-
-// buildBinary builds mdebot into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mdebot")
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.CommandContext(t.Context(), gobin, "build", "-o", bin, "./cmd/mdebot")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
