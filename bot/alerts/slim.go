@@ -15,23 +15,6 @@ import (
 // MDE request each, on the poller's budget); a storm's digest needs none.
 const fullAlertsKept = 200
 
-// slim drops what only an alert's card shows; keepSHA1 keeps the evidence's SHA-1s.
-func slim(a defender.Alert, keepSHA1 bool) defender.Alert {
-	a.Description, a.Comments, a.MitreTechniques = "", nil, nil
-	if !keepSHA1 {
-		a.Evidence = nil
-		return a
-	}
-	var ev []defender.Evidence
-	for _, e := range a.Evidence {
-		if e.SHA1 != "" {
-			ev = append(ev, defender.Evidence{EntityType: e.EntityType, SHA1: e.SHA1})
-		}
-	}
-	a.Evidence = ev
-	return a
-}
-
 // wholeBatch is how many alerts one request reads whole again ("id eq ... or id eq ...":
 // the List alerts API filters on id, https://learn.microsoft.com/defender-endpoint/api/get-alerts).
 const wholeBatch = 20
