@@ -13,14 +13,43 @@ import (
 
 // claimed is one (alert, channel) notification this poll holds the claim of.
 type claimed struct {
-	it     *item
-	key    store.AlertKey
-	digest string             // what the channel's message is to show (see movedDigest)
-	prev   store.AlertMessage // the record before the claim: where the message is, what it shows
-	open   bool               // not finished yet (its claim may need renewing or releasing)
-	// movedTo are the channels the alert goes to now, when this channel is one it left.
-	movedTo []string
+	it *item
+	// prev is the record before the claim: where the message is, what it shows (noRecord, not
+	// to be written to, when there was none: a storm's claims share it).
+	prev *store.AlertMessage
+	open bool // not finished yet (its claim may need renewing or releasing)
+	// left is set when this channel is one the alert left (see movedTo).
+	left bool
 }
+
+// noRecord is the prev of every claim that found no record.
+var noRecord store.AlertMessage
+
+// key is the record of c's notification in this delivery's channel.
+func (d *delivery) key(c *claimed) store.AlertKey {
+	return store.AlertKey{Channel: d.ch, AlertID: c.it.a.ID}
+}
+
+// digest is what the channel's message is to show (see movedDigest).
+func (c *claimed) digest() string {
+	if c.left {
+		return movedDigest(c.it.digest(), c.it.channels())
+	}
+	return c.it.digest()
+}
+
+// movedTo are the channels the alert goes to now, when this channel is one it left; else nil.
+func (c *claimed) movedTo() []string {
+	if !c.left {
+		return nil
+	}
+	return c.it.channels()
+}
+
+// claimChunk is how many claims deliver sends and reads at a time, so that a storm's claims
+// and their replies are never all held at once: a multiple of the store's claims per call,
+// so that chunking adds no call and no round trip.
+const claimChunk = 512
 
 // incidentRef is an incident thread to record: a new alert's message became its parent.
 type incidentRef struct {
@@ -42,7 +71,7 @@ type delivery struct {
 	r        *pollRun
 	ch       string
 	leaseEnd time.Time
-	open     []*claimed
+	claims   [][]claimed // every claim of the delivery, claimChunk at a time
 	writes   *store.AlertWrites
 	pending  []confirmation
 	inc      map[int64]store.IncidentThread // incident -> parent message in this channel
@@ -68,59 +97,26 @@ func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 			d.inc[k.IncidentID] = th
 		}
 	}
-	all := append(append(append([]*item{}, w.news...), w.updates...), w.moved...)
-	nCurrent := len(w.news) + len(w.updates)
-	claims := make([]store.AlertClaim, len(all))
-	for i, it := range all {
-		digest := it.digest
-		if i >= nCurrent {
-			digest = movedDigest(it.digest, it.channels)
-		}
-		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: w.channel, AlertID: it.a.ID}, Digest: digest}
-	}
-	now := p.opts.Now()
-	res, err := p.st.ClaimAlerts(ctx, store.ClaimOptions{Owner: p.opts.Owner, Now: now, Lease: p.opts.Lease,
-		Grace: p.opts.Grace, Retention: p.opts.Retention}, claims)
-	if err != nil {
-		p.log.Warn("claiming alerts failed", "channel", w.channel, "err", err)
-		for _, it := range all {
-			it.leave()
-		}
-		r.deferred.Add(int64(len(all)))
-		return
-	}
-	d.leaseEnd = now.Add(p.opts.Lease)
-	var news, updates, check []*claimed
-	for i, cr := range res {
-		c := &claimed{it: all[i], key: cr.Key, digest: claims[i].Digest, prev: cr.Prev, open: true}
-		if i >= nCurrent {
-			c.movedTo = all[i].channels
-		}
-		switch {
-		case cr.Outcome == store.Done:
-			continue
-		case cr.Outcome == store.Busy:
-			all[i].leave()
-			r.deferred.Add(1)
-			continue
-		case c.movedTo != nil && !cr.Prev.Posted():
-			// No message of the alert to keep up to date here, and it is not posted here anew.
-			d.writes.Release(c.key)
-			continue
-		case cr.Prev.State == store.StatePending && !cr.Prev.Posted():
-			// A poller (another, or this one when Slack's answer was lost) may have posted it.
-			check = append(check, c)
-		case r.first && !cr.Prev.Posted():
-			// The store's first poll: the channel may show it from before the store began.
-			check = append(check, c)
-		case cr.Prev.Posted():
-			updates = append(updates, c)
-		default:
-			news = append(news, c)
-		}
-		d.open = append(d.open, c)
-	}
 	defer d.close(ctx)
+	var news, updates, check []*claimed
+	lists := [][]*item{w.news, w.updates, w.moved}
+	w.news, w.updates, w.moved = nil, nil, nil // what is not claimed is not held
+	for l, list := range lists {
+		for from := 0; from < len(list); from += claimChunk {
+			n, u, c, ok := d.claim(ctx, list[from:min(from+claimChunk, len(list))], l == 2)
+			if !ok {
+				for _, rest := range append([][]*item{list[from:]}, lists[l+1:]...) {
+					for _, it := range rest {
+						it.leave()
+					}
+					r.deferred.Add(int64(len(rest)))
+				}
+				return // the claims held so far are given back by close
+			}
+			news, updates, check = append(news, n...), append(updates, u...), append(check, c...)
+		}
+		lists[l] = nil
+	}
 	if len(check) > 0 {
 		n, u, ok := d.reconcile(ctx, check)
 		if !ok {
@@ -147,6 +143,65 @@ func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 	if quiet && d.nChanged > 0 {
 		d.postChangeSummary(ctx)
 	}
+}
+
+// claim claims the items of one chunk (left: this channel is one they left) and sorts them out:
+// new posts, updates, and those to look for in Slack first. ok is false when Redis did not
+// answer.
+func (d *delivery) claim(ctx context.Context, items []*item, left bool) (news, updates, check []*claimed, ok bool) {
+	r, p := d.r, d.r.p
+	claims := make([]store.AlertClaim, len(items))
+	for i, it := range items {
+		digest := it.digest()
+		if left {
+			digest = movedDigest(digest, it.channels())
+		}
+		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: d.ch, AlertID: it.a.ID}, Digest: digest}
+	}
+	now := p.opts.Now()
+	res, err := p.st.ClaimAlerts(ctx, store.ClaimOptions{Owner: p.opts.Owner, Now: now, Lease: p.opts.Lease,
+		Grace: p.opts.Grace, Retention: p.opts.Retention}, claims)
+	if err != nil {
+		p.log.Warn("claiming alerts failed", "channel", d.ch, "err", err)
+		return nil, nil, nil, false
+	}
+	if d.leaseEnd.IsZero() {
+		d.leaseEnd = now.Add(p.opts.Lease)
+	}
+	slab := make([]claimed, len(res))
+	for i, cr := range res {
+		c := &slab[i]
+		*c = claimed{it: items[i], prev: &noRecord, left: left}
+		if cr.Prev != (store.AlertMessage{}) || cr.Prev.State == store.StatePending || r.first {
+			prev := cr.Prev // its own: reconcile writes to it
+			c.prev = &prev
+		}
+		switch {
+		case cr.Outcome == store.Done:
+			continue
+		case cr.Outcome == store.Busy:
+			items[i].leave()
+			r.deferred.Add(1)
+			continue
+		case c.left && !cr.Prev.Posted():
+			// No message of the alert to keep up to date here, and it is not posted here anew.
+			d.writes.Release(d.key(c))
+			continue
+		case cr.Prev.State == store.StatePending && !cr.Prev.Posted():
+			// A poller (another, or this one when Slack's answer was lost) may have posted it.
+			check = append(check, c)
+		case r.first && !cr.Prev.Posted():
+			// The store's first poll: the channel may show it from before the store began.
+			check = append(check, c)
+		case cr.Prev.Posted():
+			updates = append(updates, c)
+		default:
+			news = append(news, c)
+		}
+		c.open = true
+	}
+	d.claims = append(d.claims, slab)
+	return news, updates, check, true
 }
 
 // allowed reports whether this poller may still post: it leads, and its claims' lease runs.
@@ -186,28 +241,36 @@ func (d *delivery) send(ctx context.Context, call func(ctx context.Context) erro
 	return attempted, err
 }
 
-// renew extends the lease of the claims not finished yet.
+// renew extends the lease of the claims not finished yet, claimChunk at a time (a storm's
+// renewals are never all queued at once; the calls and round trips are the same).
 func (d *delivery) renew(ctx context.Context) {
 	p := d.r.p
 	end := p.opts.Now().Add(p.opts.Lease)
 	w := p.st.AlertWrites(p.opts.Owner, p.opts.Retention)
-	for _, c := range d.open {
-		if c.open {
-			w.Renew(c.key, end)
+	for _, slab := range d.claims { // at most claimChunk each
+		var batch []*claimed
+		for i := range slab {
+			if c := &slab[i]; c.open {
+				w.Renew(d.key(c), end)
+				batch = append(batch, c)
+			}
 		}
-	}
-	lost, err := w.Exec(ctx)
-	if err != nil {
-		p.log.Warn("renewing claims failed", "channel", d.ch, "err", err)
-		return
-	}
-	d.leaseEnd = end
-	for _, k := range lost {
-		for _, c := range d.open {
-			if c.key == k && c.open {
-				c.open = false
-				c.it.leave()
+		if len(batch) == 0 {
+			continue
+		}
+		lost, err := w.Exec(ctx)
+		if err != nil {
+			p.log.Warn("renewing claims failed", "channel", d.ch, "err", err)
+			return
+		}
+		for _, k := range lost {
+			for _, c := range batch {
+				if d.key(c) == k && c.open {
+					c.open = false
+					c.it.leave()
+				}
 			}
 		}
 	}
+	d.leaseEnd = end
 }

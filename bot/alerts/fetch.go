@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -12,33 +13,29 @@ import (
 )
 
 // fetch reads every alert updated since, page by page ($top and $skip: with $top MDE sends no
-// nextLink), keeping one version of each alert (the latest) when pages overlap. A poll of more
-// than fullAlertsKept alerts keeps each one slim (see slim.go) as soon as it is decoded.
-func (r *pollRun) fetch(ctx context.Context, since time.Time, mutes []store.Mute) ([]defender.Alert, error) {
+// nextLink), keeping one version of each alert (the latest) when pages overlap, each as an item
+// (see item.go) made as soon as it is decoded. A poll of at most fullAlertsKept alerts keeps
+// them whole too (see slim.go).
+func (r *pollRun) fetch(ctx context.Context, since time.Time, mutes []store.Mute) ([]*item, error) {
 	p := r.p
 	size := p.opts.PageSize
-	byID := map[string]int{}
-	var out []defender.Alert
+	var out []*item
+	var block []item // items are made itemBlock at a time: never moved, never copied as the poll grows
+	var in interner
 	slimmed := false
 	keepSHA1 := slices.ContainsFunc(mutes, func(m store.Mute) bool { return m.Kind == store.MuteSHA1 })
 	add := func(a defender.Alert) {
 		if !slimmed && len(out) >= fullAlertsKept {
 			slimmed = true
 			for i := range out {
-				out[i] = slim(out[i], keepSHA1)
+				out[i].slim(keepSHA1, r.first)
 			}
 		}
-		if slimmed {
-			a = slim(a, keepSHA1)
+		if len(block) == cap(block) {
+			block = make([]item, 0, itemBlock)
 		}
-		if i, ok := byID[a.ID]; ok {
-			if a.LastUpdateTime.After(out[i].LastUpdateTime.Time) {
-				out[i] = a
-			}
-			return
-		}
-		byID[a.ID] = len(out)
-		out = append(out, a)
+		block = append(block, in.newItem(a, !slimmed, keepSHA1, r.first))
+		out = append(out, &block[len(block)-1])
 	}
 	for skip := 0; ; skip += size {
 		n := 0
@@ -61,15 +58,23 @@ func (r *pollRun) fetch(ctx context.Context, since time.Time, mutes []store.Mute
 		}
 	}
 	r.slim = slimmed
-	slices.SortStableFunc(out, func(a, b defender.Alert) int {
-		if c := a.LastUpdateTime.Compare(b.LastUpdateTime.Time); c != 0 {
+	// One version of each alert, the latest (sorting is cheaper in memory than a map of ids).
+	slices.SortStableFunc(out, func(a, b *item) int {
+		return cmp.Or(compareStrings(a.a.ID, b.a.ID), cmp.Compare(b.updated, a.updated))
+	})
+	out = slices.CompactFunc(out, func(a, b *item) bool { return a.a.ID == b.a.ID })
+	slices.SortStableFunc(out, func(a, b *item) int {
+		if c := cmp.Compare(a.updated, b.updated); c != 0 {
 			return c
 		}
-		return compareStrings(a.ID, b.ID)
+		return compareStrings(a.a.ID, b.a.ID)
 	})
 	r.seen.Store(int64(len(out)))
-	return out, nil
+	return slices.Clip(out), nil
 }
+
+// itemBlock is how many items fetch makes at a time.
+const itemBlock = 512
 
 func compareStrings(a, b string) int {
 	switch {
@@ -81,36 +86,40 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-// classify decides each alert's channels and mute.
-func (r *pollRun) classify(ctx context.Context, alerts []defender.Alert, mutes []store.Mute) ([]*item, error) {
+// classify decides each alert's channels (once for all the alerts of alike facets and device)
+// and mute.
+func (r *pollRun) classify(ctx context.Context, items []*item, mutes []store.Mute) error {
 	p := r.p
 	var tags map[string][]string
 	if p.opts.Routes.NeedsTags() {
 		var ids []string
-		for _, a := range alerts {
-			if a.MachineID != "" {
-				ids = append(ids, a.MachineID)
+		seen := map[string]bool{}
+		for _, it := range items {
+			if id := it.rt.dev.machineID; id != "" && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
 			}
 		}
 		var err error
 		p.tags.forgetRetagged(ctx, p.st, r.now)
 		if tags, err = p.tags.tags(ctx, p.mde, p.budget, r.now, ids); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	items := make([]*item, 0, len(alerts))
-	for i := range alerts {
-		a := alerts[i]
-		it := &item{a: &alerts[i], vis: visibleOf(a), low: !a.Severity.AtLeast(p.opts.MinSeverity)}
-		it.digest = it.vis.digest()
-		it.channels = p.opts.Routes.Channels(a, tags[a.MachineID], p.opts.DefaultChannel)
-		if m, ok := commands.MatchingMute(mutes, a); ok && !it.low {
-			it.mute = &m
+	for _, it := range items {
+		if rt := it.rt; !rt.routed {
+			rt.routed = true
+			rt.f.low = !rt.f.sev.AtLeast(p.opts.MinSeverity)
+			rt.channels = p.opts.Routes.Channels(it.alert(), tags[rt.dev.machineID], p.opts.DefaultChannel)
 		}
-		if len(it.channels) == 0 && !it.low {
+		if len(mutes) > 0 && !it.low() {
+			if m, ok := commands.MatchingMute(mutes, it.alert()); ok {
+				it.more().mute = &m
+			}
+		}
+		if len(it.channels()) == 0 && !it.low() {
 			r.unrouted.Add(1)
 		}
-		items = append(items, it)
 	}
-	return items, nil
+	return nil
 }

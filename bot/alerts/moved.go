@@ -22,7 +22,7 @@ func (r *pollRun) loadMoved(ctx context.Context, items []*item) error {
 	var q store.AlertStateQuery
 	for _, it := range items {
 		for _, ch := range r.state.Channels[it.a.ID] {
-			if !slices.Contains(it.channels, ch) {
+			if !slices.Contains(it.channels(), ch) {
 				q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.a.ID})
 			}
 		}
@@ -35,9 +35,9 @@ func (r *pollRun) loadMoved(ctx context.Context, items []*item) error {
 		return err
 	}
 	for _, it := range items {
-		stay := it.low || len(it.channels) == 0
+		stay := it.low() || len(it.channels()) == 0
 		for _, ch := range r.state.Channels[it.a.ID] {
-			if slices.Contains(it.channels, ch) {
+			if slices.Contains(it.channels(), ch) {
 				continue
 			}
 			k := store.AlertKey{Channel: ch, AlertID: it.a.ID}
@@ -48,11 +48,13 @@ func (r *pollRun) loadMoved(ctx context.Context, items []*item) error {
 			r.state.Messages[k] = m
 			if stay {
 				if m.Posted() {
-					it.channels = append(it.channels, ch)
+					x := it.more()
+					x.channels = append(slices.Clip(it.channels()), ch) // a copy: the facets' channels are shared
 				}
 				continue
 			}
-			it.moved = append(it.moved, ch)
+			x := it.more()
+			x.moved = append(x.moved, ch)
 		}
 	}
 	return nil

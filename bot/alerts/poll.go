@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -11,32 +12,9 @@ import (
 	"time"
 
 	"github.com/mdebot/mdebot/commands"
-	"github.com/mdebot/mdebot/defender"
 	"github.com/mdebot/mdebot/store"
 	"golang.org/x/sync/errgroup"
 )
-
-// item is one alert of a poll, with what the poll decided about it.
-type item struct {
-	a        *defender.Alert // in the poll's slice of alerts (not a copy: a storm holds thousands)
-	vis      visible
-	digest   string
-	low      bool // below MinSeverity: only an existing message is kept up to date
-	channels []string
-	// moved are channels the alert was posted in and no longer goes to: their message is kept
-	// up to date, without buttons, and says where the alert went (see alert_moved.go).
-	moved []string
-	mute  *store.Mute
-
-	mu        sync.Mutex
-	unhandled bool // some channel did not finish it; the watermark stays before it
-}
-
-func (it *item) leave() {
-	it.mu.Lock()
-	it.unhandled = true
-	it.mu.Unlock()
-}
 
 // pollRun is the working state of one poll.
 type pollRun struct {
@@ -133,11 +111,11 @@ func (r *pollRun) run(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return wm, err
 	}
-	alerts, err := r.fetch(ctx, since, mutes)
+	items, err := r.fetch(ctx, since, mutes)
 	if err != nil {
 		return wm, err
 	}
-	items, err := r.classify(ctx, alerts, mutes)
+	err = r.classify(ctx, items, mutes)
 	if err != nil {
 		return wm, err
 	}
@@ -156,29 +134,42 @@ func (r *pollRun) run(ctx context.Context) (time.Time, error) {
 	return r.watermark(wm, items), ctx.Err()
 }
 
+// loadChunk is how many items load reads the state of at a time, so that a storm's reads and
+// their replies are never all held at once: a multiple of the store's keys per call, so that
+// chunking adds no call and no round trip.
+const loadChunk = 256
+
 // load reads, pipelined, every notification, incident thread, mute marker and channel list the
-// items need; then the notifications in the channels an alert was posted in and no longer
-// routes to (see alert_moved.go).
+// items need, loadChunk items at a time; then the notifications in the channels an alert was
+// posted in and no longer routes to (see moved.go).
 func (r *pollRun) load(ctx context.Context, items []*item) error {
-	var q store.AlertStateQuery
+	r.state = store.AlertState{Messages: map[store.AlertKey]store.AlertMessage{}, Incidents: map[store.IncidentKey]store.IncidentThread{},
+		Muted: map[string]string{}, Channels: map[string][]string{}}
 	seenInc := map[store.IncidentKey]bool{}
-	for _, it := range items {
-		if it.mute != nil {
-			q.Muted = append(q.Muted, it.a.ID)
-			continue
-		}
-		q.Channels = append(q.Channels, it.a.ID)
-		for _, ch := range it.channels {
-			q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.a.ID})
-			if k := (store.IncidentKey{Channel: ch, IncidentID: it.a.IncidentID}); it.a.IncidentID != 0 && !seenInc[k] {
-				seenInc[k] = true
-				q.Incidents = append(q.Incidents, k)
+	for from := 0; from < len(items); from += loadChunk {
+		var q store.AlertStateQuery
+		for _, it := range items[from:min(from+loadChunk, len(items))] {
+			if it.mute() != nil {
+				q.Muted = append(q.Muted, it.a.ID)
+				continue
+			}
+			q.Channels = append(q.Channels, it.a.ID)
+			for _, ch := range it.channels() {
+				q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.a.ID})
+				if k := (store.IncidentKey{Channel: ch, IncidentID: it.a.IncidentID}); it.a.IncidentID != 0 && !seenInc[k] {
+					seenInc[k] = true
+					q.Incidents = append(q.Incidents, k)
+				}
 			}
 		}
-	}
-	var err error
-	if r.state, err = r.p.st.LoadAlertState(ctx, q); err != nil {
-		return err
+		st, err := r.p.st.LoadAlertState(ctx, q)
+		if err != nil {
+			return err
+		}
+		maps.Copy(r.state.Messages, st.Messages)
+		maps.Copy(r.state.Incidents, st.Incidents)
+		maps.Copy(r.state.Muted, st.Muted)
+		maps.Copy(r.state.Channels, st.Channels)
 	}
 	return r.loadMoved(ctx, items)
 }
@@ -188,15 +179,15 @@ func (r *pollRun) countMuted(ctx context.Context, items []*item) error {
 	w := r.p.st.AlertWrites(r.p.opts.Owner, r.p.opts.Retention)
 	hits := map[string]int64{}
 	for _, it := range items {
-		if it.mute == nil {
+		if it.mute() == nil {
 			continue
 		}
 		r.muted.Add(1)
-		if r.state.Muted[it.a.ID] == it.digest {
+		if r.state.Muted[it.a.ID] == it.digest() {
 			continue
 		}
-		hits[it.mute.ID]++
-		w.MarkMuted(it.a.ID, it.digest)
+		hits[it.mute().ID]++
+		w.MarkMuted(it.a.ID, it.digest())
 	}
 	for id, n := range hits {
 		w.CountMuteHits(id, n)
@@ -233,17 +224,17 @@ func (r *pollRun) plan(items []*item) []*channelWork {
 		return w
 	}
 	for _, it := range items {
-		if it.mute != nil {
+		if it.mute() != nil {
 			continue
 		}
 		shown := false
-		for _, ch := range it.channels {
+		for _, ch := range it.channels() {
 			m, ok := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.a.ID}]
 			shown = shown || m.Posted()
-			if ok && m.State != store.StatePending && m.Digest == it.digest {
+			if ok && m.State != store.StatePending && m.Digest == it.digest() {
 				continue
 			}
-			if it.low && !m.Posted() {
+			if it.low() && !m.Posted() {
 				continue
 			}
 			if w := work(ch); m.Posted() {
@@ -252,12 +243,12 @@ func (r *pollRun) plan(items []*item) []*channelWork {
 				w.news = append(w.news, it)
 			}
 		}
-		if it.low && !shown {
+		if it.low() && !shown {
 			r.below.Add(1)
 		}
-		for _, ch := range it.moved {
+		for _, ch := range it.moved() {
 			m := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.a.ID}]
-			if m.State != store.StatePending && m.Digest == movedDigest(it.digest, it.channels) {
+			if m.State != store.StatePending && m.Digest == movedDigest(it.digest(), it.channels()) {
 				continue
 			}
 			w := work(ch)
@@ -276,8 +267,8 @@ func (r *pollRun) plan(items []*item) []*channelWork {
 func (r *pollRun) watermark(wm time.Time, items []*item) time.Time {
 	var newest time.Time
 	for _, it := range items {
-		t := it.a.LastUpdateTime.Time
-		if it.unhandled {
+		t := it.updatedAt()
+		if it.isUnhandled() {
 			// The query is "ge": starting at the unhandled alert's time reads it again.
 			return t
 		}

@@ -1,12 +1,14 @@
 package alerts
 
 import (
-	"bytes"
+	"cmp"
 	"context"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mdebot/mdebot/bot/render"
 	"github.com/mdebot/mdebot/defender"
@@ -111,8 +113,8 @@ func (p *Poller) notice(a defender.Alert, movedTo []string) render.Message {
 // card is the message of c's alert in this channel, with its plain fallback.
 func (d *delivery) card(ctx context.Context, c *claimed) outgoing {
 	p := d.r.p
-	a := d.whole(ctx, *c.it.a)
-	return outgoing{msg: p.notice(a, c.movedTo), kind: kindCard, payload: cardMeta(c),
+	a := d.whole(ctx, c.it.alert())
+	return outgoing{msg: p.notice(a, c.movedTo()), kind: kindCard, payload: cardMeta(c),
 		fallback: func(code string) render.Message { return render.AlertFallback(a, p.opts.PortalURL, code) }}
 }
 
@@ -147,7 +149,7 @@ func (d *delivery) postNew(ctx context.Context, c *claimed) {
 	o := d.card(ctx, c)
 	if a.IncidentID != 0 {
 		parent := d.inc[a.IncidentID]
-		o.thread, o.broadcast = parent.TS, broadcastReply(a.Severity, parent)
+		o.thread, o.broadcast = parent.TS, broadcastReply(c.it.sev(), parent)
 	}
 	ts, attempted, err := d.post(ctx, o)
 	if err != nil && o.thread != "" && threadGone(err) {
@@ -156,32 +158,35 @@ func (d *delivery) postNew(ctx context.Context, c *claimed) {
 	}
 	var inc *incidentRef
 	if err == nil && o.thread == "" && a.IncidentID != 0 {
-		th := store.IncidentThread{TS: ts, Severity: string(a.Severity)}
+		th := store.IncidentThread{TS: ts, Severity: string(c.it.sev())}
 		d.inc[a.IncidentID] = th
 		inc = &incidentRef{key: store.IncidentKey{Channel: d.ch, IncidentID: a.IncidentID}, thread: th}
 	}
 	if err == nil {
 		d.r.posted.Add(1)
 	}
-	d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: o.thread, Digest: c.digest, Kind: kindCard}, inc)
+	d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: o.thread, Digest: c.digest(), Kind: kindCard}, inc)
 }
 
 // postDigest posts many new alerts as one digest: a parent message, then every alert listed in
 // thread replies, each as full as Slack allows, and the whole list as a CSV in the thread when
 // it runs to more than a few replies. Each reply's alerts are confirmed as soon as it is posted.
+// The list is read from the items as each reply is rendered, never copied whole.
 func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 	p := d.r.p
-	sorted := slices.Clone(cs)
-	slices.SortStableFunc(sorted, func(x, y *claimed) int { return render.SeverityOrder(*x.it.a, *y.it.a) })
-	alerts := make([]defender.Alert, len(sorted))
-	for i, c := range sorted {
-		alerts[i] = *c.it.a
-	}
+	sorted := cs // sorted in place: the caller is done with the order
+	slices.SortStableFunc(sorted, func(x, y *claimed) int {
+		if c := y.it.sev().Rank() - x.it.sev().Rank(); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.it.updated, y.it.updated)
+	})
+	list := render.DigestList{N: len(sorted), At: func(i int) defender.Alert { return sorted[i].it.alert() }}
 	now := p.opts.Now()
-	pages := render.DigestPages(alerts, p.opts.PortalURL, now)
+	pages := render.DigestPageCount(list, p.opts.PortalURL, now)
 	uploader, canUpload := p.slack.(fileUploader)
-	csv := canUpload && len(pages) > render.DigestCSVAfter
-	head := render.Digest(alerts, len(pages), csv, p.opts.PortalURL, now)
+	csv := canUpload && pages > render.DigestCSVAfter
+	head := render.Digest(list, pages, csv, p.opts.PortalURL, now)
 	parent, attempted, err := d.post(ctx, outgoing{msg: head, kind: kindDigest, payload: map[string]any{"alerts": len(sorted)},
 		fallback: func(string) render.Message { return render.PlainFallback(head) }})
 	if err != nil {
@@ -191,18 +196,21 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 		return
 	}
 	if csv {
-		d.attachCSV(ctx, uploader, parent, alerts)
+		d.attachCSV(ctx, uploader, parent, list)
 	}
-	for _, pg := range pages {
+	for pg := range render.DigestPages(list, p.opts.PortalURL, now) {
 		part := sorted[pg.From : pg.From+pg.N]
 		ids, shows := make([]any, len(part)), make([]any, len(part))
 		for j, c := range part {
-			ids[j], shows[j] = c.it.a.ID, digestHash(c.digest)
+			ids[j], shows[j] = c.it.a.ID, digestHash(c.digest())
 		}
-		listed := alerts[pg.From : pg.From+pg.N]
 		ts, attempted, err := d.post(ctx, outgoing{msg: pg.Msg, thread: parent, kind: kindChunk,
 			payload: map[string]any{"alert_ids": ids, "shows": shows},
 			fallback: func(code string) render.Message {
+				listed := make([]defender.Alert, len(part))
+				for j, c := range part {
+					listed[j] = c.it.alert()
+				}
 				return render.DigestChunkFallback(listed, pg.From, len(sorted), code)
 			}})
 		d.batching = true
@@ -210,7 +218,7 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 			if err == nil {
 				d.r.digested.Add(1)
 			}
-			d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: parent, Digest: c.digest, Kind: kindDigest}, nil)
+			d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: parent, Digest: c.digest(), Kind: kindDigest}, nil)
 		}
 		d.batching = false
 		d.flush(ctx)
@@ -219,15 +227,33 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 
 // attachCSV shares the digest's whole list as a CSV in its thread, paced like a post (Slack
 // shows it as a message in the thread). It is a copy of what the replies list: when it fails,
-// the failure is logged and the replies still list every alert.
-func (d *delivery) attachCSV(ctx context.Context, up fileUploader, parent string, alerts []defender.Alert) {
-	data := render.DigestCSV(alerts, d.r.p.opts.PortalURL)
-	_, err := d.send(ctx, func(ctx context.Context) error {
-		_, err := up.UploadFileContext(ctx, slack.UploadFileParameters{Reader: bytes.NewReader(data), FileSize: len(data),
-			Filename: render.DigestCSVName, Title: "Alerts (" + strconv.Itoa(len(alerts)) + ")", Channel: d.ch, ThreadTimestamp: parent})
-		return err
-	})
+// the failure is logged and the replies still list every alert. The file is written as it is
+// sent (its size measured by writing it once to nowhere first), never held whole.
+func (d *delivery) attachCSV(ctx context.Context, up fileUploader, parent string, list render.DigestList) {
+	portal := d.r.p.opts.PortalURL
+	var size countWriter
+	err := render.WriteDigestCSV(&size, list, portal)
+	if err == nil {
+		_, err = d.send(ctx, func(ctx context.Context) error {
+			pr, pw := io.Pipe()
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = pw.CloseWithError(render.WriteDigestCSV(pw, list, portal)) })
+			defer wg.Wait()
+			defer pr.Close() // stops the writer when the upload ends early
+			_, err := up.UploadFileContext(ctx, slack.UploadFileParameters{Reader: pr, FileSize: int(size),
+				Filename: render.DigestCSVName, Title: "Alerts (" + strconv.Itoa(list.N) + ")", Channel: d.ch, ThreadTimestamp: parent})
+			return err
+		})
+	}
 	if err != nil {
 		d.r.p.log.Warn("attaching a digest's CSV failed; its replies list every alert", "channel", d.ch, "err", err)
 	}
+}
+
+// countWriter counts what is written to it.
+type countWriter int64
+
+func (w *countWriter) Write(b []byte) (int, error) {
+	*w += countWriter(len(b))
+	return len(b), nil
 }

@@ -90,18 +90,18 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 		}
 		c.prev.TS, c.prev.Thread, c.prev.Kind = f.ts, f.thread, f.kind
 		if f.kind == kindCard && f.thread == "" && a.IncidentID != 0 && d.inc[a.IncidentID].TS == "" {
-			th := store.IncidentThread{TS: f.ts, Severity: string(a.Severity)}
+			th := store.IncidentThread{TS: f.ts, Severity: string(c.it.sev())}
 			d.inc[a.IncidentID] = th
 			d.writes.SetIncident(store.IncidentKey{Channel: d.ch, IncidentID: a.IncidentID}, th)
 		}
 		switch {
-		case f.shows != "" && f.shows == digestHash(c.digest):
-			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest, Kind: f.kind}, nil)
+		case f.shows != "" && f.shows == digestHash(c.digest()):
+			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest(), Kind: f.kind}, nil)
 			continue
 		case f.shows == "" && c.prev.PendingDigest == "" && f.kind == kindDigest:
 			// A digest line of unknown content, found by a first start: lines are never edited,
 			// and the alert gets a message of its own at its next change.
-			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest, Kind: f.kind}, nil)
+			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest(), Kind: f.kind}, nil)
 			continue
 		case f.shows == "" || f.shows == digestHash(c.prev.PendingDigest):
 			// The message shows what the interrupted attempt posted.
@@ -109,8 +109,8 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 		default:
 			c.prev.Digest = "" // not known: edited without a reply about what changed
 		}
-		if c.prev.Digest == c.digest {
-			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest, Kind: f.kind}, nil)
+		if c.prev.Digest == c.digest() {
+			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest(), Kind: f.kind}, nil)
 			continue
 		}
 		updates = append(updates, c)
@@ -156,7 +156,7 @@ func (d *delivery) firstStartSince(cs []*claimed) time.Time {
 	now := p.opts.Now()
 	since := now.Add(-p.opts.Lookback)
 	for _, c := range cs {
-		if t := c.it.a.AlertCreationTime.Time; !t.IsZero() && t.Before(since) {
+		if t := c.it.createdAt(); !t.IsZero() && t.Before(since) {
 			since = t
 		}
 	}

@@ -32,16 +32,16 @@ func (d *delivery) done(ctx context.Context, c *claimed, attempted bool, err err
 	c.open = false
 	switch code := refusal(err); {
 	case err == nil:
-		d.writes.Confirm(c.key, posted)
-		d.writes.IndexChannel(c.key.AlertID, c.key.Channel)
+		d.writes.Confirm(d.key(c), posted)
+		d.writes.IndexChannel(d.key(c).AlertID, d.key(c).Channel)
 		if inc != nil {
 			d.writes.SetIncident(inc.key, inc.thread)
 		}
-		d.pending = append(d.pending, confirmation{key: c.key, posted: posted, incident: inc, it: c.it})
-	case code != "" && c.movedTo != nil:
+		d.pending = append(d.pending, confirmation{key: d.key(c), posted: posted, incident: inc, it: c.it})
+	case code != "" && c.left:
 		p.log.Warn("Slack refused the edit of an alert message in a channel the alert left", "channel", d.ch,
 			"code", code, "alert", c.it.a.ID)
-		d.writes.Fail(c.key, c.digest, code)
+		d.writes.Fail(d.key(c), c.digest(), code)
 		d.r.failed.Add(1)
 	case code != "":
 		if d.refused == "" {
@@ -50,18 +50,18 @@ func (d *delivery) done(ctx context.Context, c *claimed, attempted bool, err err
 			p.log.Error("Slack refuses alert messages in this channel; they wait, and are posted once this is fixed",
 				"channel", d.ch, "code", code, "alert", c.it.a.ID, "fix", refusalHint(code))
 		}
-		d.writes.Release(c.key)
+		d.writes.Release(d.key(c))
 		c.it.leave()
 		d.r.held.Add(1)
 	case contentError(err):
 		p.log.Error("Slack refused an alert message and its plain fallback", "channel", d.ch, "alert", c.it.a.ID, "err", err)
-		d.writes.Fail(c.key, c.digest, slackCode(err))
+		d.writes.Fail(d.key(c), c.digest(), slackCode(err))
 		d.r.failed.Add(1)
 	case !attempted || slackCode(err) != "":
 		if !errors.Is(err, errLostLead) && !errors.Is(err, context.Canceled) {
 			p.log.Warn("alert message not posted; the next poll tries again", "channel", d.ch, "alert", c.it.a.ID, "err", err)
 		}
-		d.writes.Release(c.key)
+		d.writes.Release(d.key(c))
 		c.it.leave()
 		d.r.deferred.Add(1)
 	default:
@@ -117,10 +117,14 @@ func (d *delivery) flush(ctx context.Context) {
 
 // close flushes the writes and gives back the claims never attempted.
 func (d *delivery) close(ctx context.Context) {
-	for _, c := range d.open {
-		if c.open {
+	for _, slab := range d.claims {
+		for i := range slab {
+			c := &slab[i]
+			if !c.open {
+				continue
+			}
 			c.open = false
-			d.writes.Release(c.key)
+			d.writes.Release(d.key(c))
 			c.it.leave()
 			d.r.deferred.Add(1)
 		}
@@ -187,7 +191,7 @@ func meta(kind string, payload map[string]any) slack.MsgOption {
 // current; a hash, because a digest holds the assignee, which MDE lets be long).
 func cardMeta(c *claimed) map[string]any {
 	a := c.it.a
-	m := map[string]any{"alert_id": a.ID, "shows": digestHash(c.digest), "severity": string(a.Severity)}
+	m := map[string]any{"alert_id": a.ID, "shows": digestHash(c.digest()), "severity": string(c.it.sev())}
 	if a.IncidentID != 0 {
 		m["incident"] = strconv.FormatInt(a.IncidentID, 10)
 	}

@@ -8,29 +8,13 @@ import (
 
 // A storm's alerts are listed one line each (severity, title, device, status, id), which needs
 // a fraction of what MDE sends about an alert. So that a poll of thousands of alerts does not
-// hold them whole, a poll of more than fullAlertsKept alerts keeps each one slim as it is
-// decoded: what routing, mutes, digests, the change replies and the watermark read, without
-// its description, comments, techniques and evidence (but, while a SHA-1 mute is in force, the
-// evidence's SHA-1s, which it matches). The few cards such a poll still posts or edits fetch their alert whole first (one
-// MDE request each, on the poller's budget); a storm's digest needs none.
+// hold them whole, each alert of a poll is an item (see item.go) of what routing, mutes,
+// digests, the change replies and the watermark read, and only a poll of at most
+// fullAlertsKept alerts keeps them whole too (a bigger one keeps, while a SHA-1 mute is in
+// force, the evidence's SHA-1s, which it matches). The few cards a big poll still posts or
+// edits read their alert whole first (one MDE request per wholeBatch cards, on the poller's
+// budget); a storm's digest needs none.
 const fullAlertsKept = 200
-
-// slim drops what only an alert's card shows; keepSHA1 keeps the evidence's SHA-1s.
-func slim(a defender.Alert, keepSHA1 bool) defender.Alert {
-	a.Description, a.Comments, a.MitreTechniques = "", nil, nil
-	if !keepSHA1 {
-		a.Evidence = nil
-		return a
-	}
-	var ev []defender.Evidence
-	for _, e := range a.Evidence {
-		if e.SHA1 != "" {
-			ev = append(ev, defender.Evidence{EntityType: e.EntityType, SHA1: e.SHA1})
-		}
-	}
-	a.Evidence = ev
-	return a
-}
 
 // wholeBatch is how many alerts one request reads whole again ("id eq ... or id eq ...":
 // the List alerts API filters on id, https://learn.microsoft.com/defender-endpoint/api/get-alerts).

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	rtmetrics "runtime/metrics"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,11 @@ import (
 // benchmark's process. The two talk over the fakes' real sockets; the parent says when to
 // poll on the child's stdin, and the child answers with one JSON line on stdout.
 const stormChildEnv = "MDEBOT_STORM_BOT"
+
+// stormHeapProfEnv names a file the bot process writes a heap profile to each time its live
+// heap grows by 5% during the storm poll (the last one written is the peak's, give or take a
+// collection); for finding what is live at the peak. The profiling itself adds to the figures.
+const stormHeapProfEnv = "MDEBOT_STORM_HEAPPROF"
 
 // stormChildConfig is what the bot process needs to reach the fakes and Redis.
 type stormChildConfig struct {
@@ -118,6 +124,9 @@ func TestStormBot(t *testing.T) {
 	if raw == "" {
 		t.Skip("the bot process of BenchmarkStorm")
 	}
+	if os.Getenv(stormHeapProfEnv) != "" {
+		runtime.MemProfileRate = 4096
+	}
 	var cfg stormChildConfig
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		t.Fatal(err)
@@ -178,7 +187,14 @@ func sampleHeap() (stop func() (inuse, live uint64)) {
 		var ms runtime.MemStats
 		for {
 			runtime.ReadMemStats(&ms)
-			inuse, live = max(inuse, ms.HeapInuse), max(live, liveHeap())
+			l := liveHeap()
+			if prof := os.Getenv(stormHeapProfEnv); prof != "" && l > live+live/20 {
+				if f, err := os.Create(prof); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					_ = f.Close()
+				}
+			}
+			inuse, live = max(inuse, ms.HeapInuse), max(live, l)
 			select {
 			case <-done:
 				return

@@ -14,15 +14,15 @@ import (
 // digest gets its own message in the digest's thread, with buttons. A message whose earlier
 // content is not known (found in the channel by a first start) is edited without a reply.
 func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
-	if c.movedTo != nil {
+	if c.left {
 		d.updateMoved(ctx, c, quiet)
 		return
 	}
 	p := d.r.p
-	a := c.it.a
+	a := c.it.alert()
 	var cs []render.Change
 	if old, known := parseDigest(c.prev.Digest); known {
-		cs = changes(old, c.it.vis)
+		cs = changes(old, c.it.vis())
 		for _, ch := range cs {
 			d.countChange(ch)
 		}
@@ -31,7 +31,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 	if c.prev.Kind == kindDigest {
 		if quiet {
 			d.r.updated.Add(1)
-			d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest, Kind: kindDigest}, nil)
+			d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest(), Kind: kindDigest}, nil)
 			return
 		}
 		o := d.card(ctx, c)
@@ -40,7 +40,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 		if err == nil {
 			d.r.updated.Add(1)
 		}
-		d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: c.prev.Thread, Digest: c.digest, Kind: kindCard}, nil)
+		d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: c.prev.Thread, Digest: c.digest(), Kind: kindCard}, nil)
 		return
 	}
 	attempted, err := d.edit(ctx, c.prev.TS, d.card(ctx, c))
@@ -55,9 +55,9 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 	}
 	d.r.updated.Add(1)
 	if !quiet && len(cs) > 0 {
-		d.reply(ctx, c, render.AlertChange(*a, cs, p.opts.Now()))
+		d.reply(ctx, c, render.AlertChange(a, cs, p.opts.Now()))
 	}
-	d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest, Kind: kindCard}, nil)
+	d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest(), Kind: kindCard}, nil)
 }
 
 // updateMoved keeps the message of an alert in a channel it no longer goes to up to date: the
@@ -68,8 +68,8 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 // not posted again.
 func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 	p := d.r.p
-	a := c.it.a
-	posted := store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest, Kind: c.prev.Kind}
+	a := c.it.alert()
+	posted := store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest(), Kind: c.prev.Kind}
 	if c.prev.Kind == kindDigest {
 		d.done(ctx, c, true, nil, posted, nil)
 		return
@@ -84,12 +84,12 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 		return
 	}
 	d.r.updated.Add(1)
-	if !quiet && !slices.Equal(movedTo(c.prev.Digest), c.movedTo) {
+	if !quiet && !slices.Equal(movedTo(c.prev.Digest), c.movedTo()) {
 		var cs []render.Change
 		if old, known := parseDigest(c.prev.Digest); known {
-			cs = changes(old, c.it.vis)
+			cs = changes(old, c.it.vis())
 		}
-		d.reply(ctx, c, render.AlertMovedReply(*a, c.movedTo, cs, p.opts.Now()))
+		d.reply(ctx, c, render.AlertMovedReply(a, c.movedTo(), cs, p.opts.Now()))
 	}
 	d.done(ctx, c, true, nil, posted, nil)
 }

@@ -1,37 +1,40 @@
 package render
 
 import (
-	"bytes"
 	"encoding/csv"
+	"io"
 	"strconv"
 	"strings"
-
-	"github.com/mdebot/mdebot/defender"
 )
 
 // DigestCSVName is the file name of a digest's CSV.
 const DigestCSVName = "alerts.csv"
 
-// DigestCSV is the whole list of a digest as CSV, one row per alert in the order given: id,
+// WriteDigestCSV writes the whole list of a digest as CSV to w, row by row, one per alert in
+// the list's order: id,
 // severity, status, title, device, category, incident, last update, portal link. A cell that a
 // spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) is
 // prefixed with a quote (OWASP, CSV injection).
-func DigestCSV(alerts []defender.Alert, portal string) []byte {
+func WriteDigestCSV(out io.Writer, l DigestList, portal string) error {
 	b := &msgBuilder{}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"id", "severity", "status", "title", "device", "category", "incident", "last_update", "link"})
-	for _, a := range alerts {
+	w := csv.NewWriter(out)
+	if err := w.Write([]string{"id", "severity", "status", "title", "device", "category", "incident", "last_update", "link"}); err != nil {
+		return err
+	}
+	for i := range l.N {
+		a := l.At(i)
 		incident := ""
 		if a.IncidentID != 0 {
 			incident = strconv.FormatInt(a.IncidentID, 10)
 		}
-		_ = w.Write([]string{cell(a.ID), cell(string(a.Severity)), cell(string(a.Status)), cell(a.Title), cell(a.ComputerDNSName),
+		if err := w.Write([]string{cell(a.ID), cell(string(a.Severity)), cell(string(a.Status)), cell(a.Title), cell(a.ComputerDNSName),
 			cell(a.Category), incident, a.LastUpdateTime.Time.UTC().Format("2006-01-02T15:04:05Z"),
-			b.portalURL(portal, "alerts", a.ID)})
+			b.portalURL(portal, "alerts", a.ID)}); err != nil {
+			return err
+		}
 	}
 	w.Flush()
-	return buf.Bytes()
+	return w.Error()
 }
 
 // cell keeps a spreadsheet from reading s as a formula.

@@ -15,7 +15,11 @@ func TestDigestCSV(t *testing.T) {
 	a := fxAlert()
 	evil := fxAlert()
 	evil.ID, evil.Title, evil.ComputerDNSName = "da2_2", `=HYPERLINK("http://evil","x")`, "@host,\"quoted\"\nline"
-	rows, err := csv.NewReader(bytes.NewReader(DigestCSV([]defender.Alert{a, evil}, fxPortal))).ReadAll()
+	var buf bytes.Buffer
+	if err := WriteDigestCSV(&buf, listOf([]defender.Alert{a, evil}), fxPortal); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

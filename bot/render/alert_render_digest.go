@@ -1,6 +1,7 @@
 package render
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -28,14 +29,32 @@ const (
 	DigestCSVAfter = 3
 )
 
-// Digest renders the parent message of a storm digest of alerts (in any order), whose
-// full list follows in pages thread replies, and in a CSV file in the thread when csv is set.
-func Digest(alerts []defender.Alert, pages int, csv bool, portal string, now time.Time) Message {
+// DigestList is the alerts of a digest, read one at a time (At(0) to At(N-1)), so that a
+// storm's list is never copied whole: At may build each alert as it is asked for.
+type DigestList struct {
+	N  int
+	At func(i int) defender.Alert
+}
+
+// Digest renders the parent message of a storm digest of the alerts of l (in any order),
+// whose full list follows in pages thread replies, and in a CSV file in the thread when csv
+// is set.
+func Digest(l DigestList, pages int, csv bool, portal string, now time.Time) Message {
 	b := &msgBuilder{now: now.UTC()}
-	b.header("🚨 " + b.count(len(alerts), "new alert", "new alerts") + " at once")
+	b.header("🚨 " + b.count(l.N, "new alert", "new alerts") + " at once")
 	counts := map[defender.Severity]int{}
-	for _, a := range alerts {
+	var top []defender.Alert // the digestTop first in SeverityOrder, the earliest first among equals
+	for i := range l.N {
+		a := l.At(i)
 		counts[a.Severity]++
+		j := len(top)
+		for j > 0 && SeverityOrder(a, top[j-1]) < 0 {
+			j--
+		}
+		if j < digestTop {
+			top = slices.Insert(top, j, a)
+			top = top[:min(len(top), digestTop)]
+		}
 	}
 	var parts []string
 	for _, s := range []defender.Severity{defender.SeverityHigh, defender.SeverityMedium, defender.SeverityLow,
@@ -46,10 +65,8 @@ func Digest(alerts []defender.Alert, pages int, csv bool, portal string, now tim
 		}
 	}
 	b.section(strings.Join(parts, " · "))
-	sorted := slices.Clone(alerts)
-	slices.SortStableFunc(sorted, SeverityOrder)
 	lines := make([]string, 0, digestTop)
-	for _, a := range sorted[:min(digestTop, len(sorted))] {
+	for _, a := range top {
 		lines = append(lines, b.alertLine(a, portal))
 	}
 	b.packed("*Most severe*", lines, budgetMessage/2, 2)
@@ -58,7 +75,7 @@ func Digest(alerts []defender.Alert, pages int, csv bool, portal string, now tim
 		where = "every alert is listed in this thread (" + b.count(pages, "message", "messages") + ", and all of them in the attached CSV)"
 	}
 	b.context("Too many to post one by one: " + where + ". An alert that changes later is posted in the thread with its own buttons.")
-	text := "🚨 " + b.count(len(alerts), "new alert", "new alerts") + " at once; the list is in the thread."
+	text := "🚨 " + b.count(l.N, "new alert", "new alerts") + " at once; the list is in the thread."
 	out := Message{Text: text, Blocks: b.blocks}
 	fitLimits(&out)
 	return out
@@ -70,38 +87,50 @@ type DigestPage struct {
 	Msg     Message
 }
 
-// DigestPages renders the thread replies listing alerts (in the order given, total in all),
-// each as full as Slack's limits allow; every alert is on exactly one page.
-func DigestPages(alerts []defender.Alert, portal string, now time.Time) []DigestPage {
-	b := &msgBuilder{now: now.UTC()}
-	lines := make([]string, len(alerts))
-	for i, a := range alerts {
-		lines[i] = b.digestLine(a, portal)
-	}
-	var pages []DigestPage
-	for from := 0; from < len(lines); {
-		sections, n := packPage(lines[from:])
-		title := "*Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+n)) + " of " + b.num(int64(len(alerts))) + "*"
-		sections[0] = title + "\n" + sections[0]
-		pb := &msgBuilder{now: b.now}
-		for _, s := range sections {
-			pb.section(s)
+// DigestPages renders, one at a time as they are asked for, the thread replies listing the
+// alerts of l (in its order), each as full as Slack's limits allow; every alert is on exactly
+// one page. Only one page's lines are held at a time.
+func DigestPages(l DigestList, portal string, now time.Time) iter.Seq[DigestPage] {
+	return func(yield func(DigestPage) bool) {
+		b := &msgBuilder{now: now.UTC()}
+		total := b.num(int64(l.N))
+		for from := 0; from < l.N; {
+			sections, n := packPage(l.N-from, func(i int) string { return b.digestLine(l.At(from+i), portal) })
+			span := b.num(int64(from+1)) + "–" + b.num(int64(from+n)) + " of " + total
+			sections[0] = "*Alerts " + span + "*\n" + sections[0]
+			pb := &msgBuilder{now: b.now}
+			for _, s := range sections {
+				pb.section(s)
+			}
+			msg := Message{Text: "Alerts " + span, Blocks: pb.blocks}
+			fitLimits(&msg)
+			if !yield(DigestPage{From: from, N: n, Msg: msg}) {
+				return
+			}
+			from += n
 		}
-		msg := Message{Text: "Alerts " + b.num(int64(from+1)) + "–" + b.num(int64(from+n)) + " of " + b.num(int64(len(alerts))), Blocks: pb.blocks}
-		fitLimits(&msg)
-		pages = append(pages, DigestPage{From: from, N: n, Msg: msg})
+	}
+}
+
+// DigestPageCount is how many pages DigestPages makes of l.
+func DigestPageCount(l DigestList, portal string, now time.Time) int {
+	b := &msgBuilder{now: now.UTC()}
+	pages := 0
+	for from := 0; from < l.N; pages++ {
+		_, n := packPage(l.N-from, func(i int) string { return b.digestLine(l.At(from+i), portal) })
 		from += n
 	}
 	return pages
 }
 
-// packPage puts as many of lines (at least one) as fit one page into sections: each section
-// within Slack's 3,000 characters (the first keeps room for the title), at most limitBlocks of
-// them, and all of them within digestPageBudget.
-func packPage(lines []string) (sections []string, n int) {
+// packPage puts as many of the count lines line(0), line(1) ... (at least one) as fit one page
+// into sections: each section within Slack's 3,000 characters (the first keeps room for the
+// title), at most limitBlocks of them, and all of them within digestPageBudget.
+func packPage(count int, line func(i int) string) (sections []string, n int) {
 	var cur strings.Builder
 	curLen, used := digestTitleRoom, digestTitleRoom
-	for _, line := range lines {
+	for i := range count {
+		line := line(i)
 		l := textLen(line)
 		if cur.Len() > 0 && curLen+1+l > limitSection {
 			if len(sections)+1 >= limitBlocks {

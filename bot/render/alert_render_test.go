@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,10 +52,10 @@ func TestRenderAlertMessages(t *testing.T) {
 		{"alert_notice_hostile", AlertNotice(fxHostileNotice(), withButtons, now), []string{ActionAlertIsolate, ActionAlertAssign, ActionAlertResolve, ActionLink}},
 		{"alert_notice_no_actions", AlertNotice(fxAlert(), NoticeOptions{Portal: fxPortal}, now), []string{ActionLink}},
 		{"alert_change", AlertChange(resolved, cs, now), nil},
-		{"alert_digest", Digest(storm, 3, false, fxPortal, now), nil},
-		{"alert_digest_csv", Digest(storm, 4, true, fxPortal, now), nil},
-		{"alert_digest_chunk", DigestPages(storm, fxPortal, now)[0].Msg, nil},
-		{"alert_digest_chunk_hostile", DigestPages(hostileStorm, fxPortal, now)[0].Msg, nil},
+		{"alert_digest", Digest(listOf(storm), 3, false, fxPortal, now), nil},
+		{"alert_digest_csv", Digest(listOf(storm), 4, true, fxPortal, now), nil},
+		{"alert_digest_chunk", slices.Collect(DigestPages(listOf(storm), fxPortal, now))[0].Msg, nil},
+		{"alert_digest_chunk_hostile", slices.Collect(DigestPages(listOf(hostileStorm), fxPortal, now))[0].Msg, nil},
 		{"alert_change_summary", ChangeSummary(412, []ChangeCount{{"Status", "Resolved", 400}, {"Assigned to", fxHostileN(80), 12}}, now), nil},
 		{"alert_mute_set", Response(commands.Response{View: commands.MuteListView{Title: "Alert mute set", Note: "Matching alerts are counted, not posted, for 3h. `unmute m7k2qf` lifts it early.",
 			PortalURL: fxPortal, Mutes: []store.Mute{{ID: "m7k2qf", Kind: store.MuteSHA1, Value: "d1a2b3c4e5f60718293a4b5c6d7e8f9012345678",
@@ -192,9 +193,11 @@ func TestDigestChunkListsEveryAlert(t *testing.T) {
 		hostile[i] = fxHostileNotice()
 		hostile[i].ID = fmt.Sprintf("da%d_x", i)
 	}
-	pages := DigestPages(hostile, fxPortal, renderNow())
-	next := 0
-	for _, pg := range pages {
+	l := listOf(hostile)
+	count := DigestPageCount(l, fxPortal, renderNow())
+	next, pages := 0, 0
+	for pg := range DigestPages(l, fxPortal, renderNow()) {
+		pages++
 		if pg.From != next || pg.N < 1 {
 			t.Fatalf("page at %d of %d alerts; want one at %d", pg.From, pg.N, next)
 		}
@@ -215,4 +218,12 @@ func TestDigestChunkListsEveryAlert(t *testing.T) {
 	if next != len(hostile) {
 		t.Errorf("pages list %d of %d alerts", next, len(hostile))
 	}
+	if pages != count || pages < 2 {
+		t.Errorf("%d pages, DigestPageCount says %d (want the same, and more than one)", pages, count)
+	}
+}
+
+// listOf is a digest list of alerts.
+func listOf(alerts []defender.Alert) DigestList {
+	return DigestList{N: len(alerts), At: func(i int) defender.Alert { return alerts[i] }}
 }
