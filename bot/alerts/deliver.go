@@ -27,7 +27,7 @@ var noRecord store.AlertMessage
 
 // key is the record of c's notification in this delivery's channel.
 func (d *delivery) key(c *claimed) store.AlertKey {
-	return store.AlertKey{Channel: d.ch, AlertID: c.it.a.ID}
+	return store.AlertKey{Channel: d.ch, AlertID: c.it.id()}
 }
 
 // digest is what the channel's message is to show (see movedDigest).
@@ -156,7 +156,7 @@ func (d *delivery) claim(ctx context.Context, items []*item, left bool) (news, u
 		if left {
 			digest = movedDigest(digest, it.channels())
 		}
-		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: d.ch, AlertID: it.a.ID}, Digest: digest}
+		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: d.ch, AlertID: it.id()}, Digest: digest}
 	}
 	now := p.opts.Now()
 	res, err := p.st.ClaimAlerts(ctx, store.ClaimOptions{Owner: p.opts.Owner, Now: now, Lease: p.opts.Lease,

@@ -53,15 +53,15 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 	threads := map[string]bool{}
 	incidents := map[int64]bool{}
 	for _, c := range cs {
-		want[c.it.a.ID] = true
+		want[c.it.id()] = true
 		if c.prev.State == store.StatePending && (since.IsZero() || c.prev.Attempt.Before(since)) {
 			since = c.prev.Attempt
 		}
-		if th := d.inc[c.it.a.IncidentID]; c.it.a.IncidentID != 0 && th.TS != "" {
+		if th := d.inc[c.it.incident]; c.it.incident != 0 && th.TS != "" {
 			threads[th.TS] = true
 		}
-		if c.it.a.IncidentID != 0 {
-			incidents[c.it.a.IncidentID] = true
+		if c.it.incident != 0 {
+			incidents[c.it.incident] = true
 		}
 		if c.prev.Thread != "" {
 			threads[c.prev.Thread] = true
@@ -78,7 +78,7 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 		return d.unreadable(cs, err)
 	}
 	for _, c := range cs {
-		a := c.it.a
+		a := c.it.brief()
 		if th, hit := got.parents[a.IncidentID]; hit && a.IncidentID != 0 && d.inc[a.IncidentID].TS == "" {
 			d.inc[a.IncidentID] = th
 			d.writes.SetIncident(store.IncidentKey{Channel: d.ch, IncidentID: a.IncidentID}, th)

@@ -98,8 +98,8 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 // message itself shows the change).
 func (d *delivery) reply(ctx context.Context, c *claimed, m render.Message) {
 	thread := cmp.Or(c.prev.Thread, c.prev.TS)
-	if _, _, err := d.post(ctx, outgoing{msg: m, thread: thread, kind: kindChange, payload: map[string]any{"alert_id": c.it.a.ID}}); err != nil {
-		d.r.p.log.Warn("the thread reply about an alert change was not posted", "channel", d.ch, "alert", c.it.a.ID, "err", err)
+	if _, _, err := d.post(ctx, outgoing{msg: m, thread: thread, kind: kindChange, payload: map[string]any{"alert_id": c.it.id()}}); err != nil {
+		d.r.p.log.Warn("the thread reply about an alert change was not posted", "channel", d.ch, "alert", c.it.id(), "err", err)
 	}
 }
 
