@@ -164,12 +164,31 @@ func packPage(count int, line func(i int) string, measure bool) (sections []stri
 func (b *msgBuilder) digestLine(a defender.Alert, portal string) string {
 	emoji, _ := b.severityStyle(a.Severity)
 	link := b.portalURL(portal, "alerts", a.ID)
-	line := emoji + " " + b.link(link, b.alertTitle(a), 100)
+	device, id := "", ""
 	if a.ComputerDNSName != "" {
-		line += " · " + b.inline(a.ComputerDNSName, 60)
+		device = " · " + b.device(a.ComputerDNSName)
 	}
 	if link == "" { // no link to carry the id: show it
-		line += " · " + b.code(a.ID, 100)
+		id = " · " + b.code(a.ID, 100)
 	}
-	return commands.Truncate(line, limitSection-digestTitleRoom-1)
+	return commands.Truncate(emoji+" "+b.link(link, b.alertTitle(a), 100)+device+id, limitSection-digestTitleRoom-1)
 }
+
+// device is a device's name for a digest line, escaped once per builder (a storm's thousands
+// of alerts come from far fewer devices).
+func (b *msgBuilder) device(dns string) string {
+	if s, ok := b.devices[dns]; ok {
+		return s
+	}
+	if b.devices == nil {
+		b.devices = map[string]string{}
+	}
+	s := b.inline(dns, 60)
+	if len(b.devices) < maxDevicesKept {
+		b.devices[dns] = s
+	}
+	return s
+}
+
+// maxDevicesKept bounds how many devices' names a builder keeps escaped.
+const maxDevicesKept = 1000

@@ -19,6 +19,8 @@ type msgBuilder struct {
 	cut bool
 	// portal is the last portal URL parsed (see portalBase).
 	portal parsedPortal
+	// devices are device names escaped for digest lines (see device).
+	devices map[string]string
 }
 
 // field is one label and value of a section's fields; value is escaped mrkdwn.
