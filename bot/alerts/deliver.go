@@ -12,11 +12,9 @@ import (
 )
 
 // claimed is one (alert, channel) notification this poll holds the claim of.
+// Its record before the claim is d.prev(c). A claimed is two words: a storm holds thousands.
 type claimed struct {
-	it *item
-	// prev is the record before the claim: where the message is, what it shows (noRecord, not
-	// to be written to, when there was none: a storm's claims share it).
-	prev *store.AlertMessage
+	it   *item
 	open bool // not finished yet (its claim may need renewing or releasing)
 	// left is set when this channel is one the alert left (see movedTo).
 	left bool
@@ -25,9 +23,19 @@ type claimed struct {
 // noRecord is the prev of every claim that found no record.
 var noRecord store.AlertMessage
 
+// prev is the record of c before the claim: where the message is, what it shows; noRecord,
+// not to be written to, when there was none (a storm's new alerts: they keep no record of
+// their own).
+func (d *delivery) prev(c *claimed) *store.AlertMessage {
+	if m, ok := d.prevs[c]; ok {
+		return m
+	}
+	return &noRecord
+}
+
 // key is the record of c's notification in this delivery's channel.
 func (d *delivery) key(c *claimed) store.AlertKey {
-	return store.AlertKey{Channel: d.ch, AlertID: c.it.a.ID}
+	return store.AlertKey{Channel: d.ch, AlertID: c.it.id()}
 }
 
 // digest is what the channel's message is to show (see movedDigest).
@@ -71,7 +79,8 @@ type delivery struct {
 	r        *pollRun
 	ch       string
 	leaseEnd time.Time
-	claims   [][]claimed // every claim of the delivery, claimChunk at a time
+	claims   [][]claimed                      // every claim of the delivery, claimChunk at a time
+	prevs    map[*claimed]*store.AlertMessage // the claims' records, for those that had one (see prev)
 	writes   *store.AlertWrites
 	pending  []confirmation
 	inc      map[int64]store.IncidentThread // incident -> parent message in this channel
@@ -91,14 +100,16 @@ type delivery struct {
 // so the watermark stays before it and the next poll tries again.
 func (r *pollRun) deliver(ctx context.Context, w *channelWork) {
 	p := r.p
-	d := &delivery{r: r, ch: w.channel, writes: p.st.AlertWrites(p.opts.Owner, p.opts.Retention), inc: map[int64]store.IncidentThread{}}
+	d := &delivery{r: r, ch: w.channel, writes: p.st.AlertWrites(p.opts.Owner, p.opts.Retention), inc: map[int64]store.IncidentThread{},
+		prevs: map[*claimed]*store.AlertMessage{}}
 	for k, th := range r.state.Incidents {
 		if k.Channel == w.channel {
 			d.inc[k.IncidentID] = th
 		}
 	}
 	defer d.close(ctx)
-	var news, updates, check []*claimed
+	news, updates := make([]*claimed, 0, len(w.news)), make([]*claimed, 0, len(w.updates)) // no copies as they grow
+	var check []*claimed
 	lists := [][]*item{w.news, w.updates, w.moved}
 	w.news, w.updates, w.moved = nil, nil, nil // what is not claimed is not held
 	for l, list := range lists {
@@ -156,7 +167,7 @@ func (d *delivery) claim(ctx context.Context, items []*item, left bool) (news, u
 		if left {
 			digest = movedDigest(digest, it.channels())
 		}
-		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: d.ch, AlertID: it.a.ID}, Digest: digest}
+		claims[i] = store.AlertClaim{Key: store.AlertKey{Channel: d.ch, AlertID: it.id()}, Digest: digest}
 	}
 	now := p.opts.Now()
 	res, err := p.st.ClaimAlerts(ctx, store.ClaimOptions{Owner: p.opts.Owner, Now: now, Lease: p.opts.Lease,
@@ -171,10 +182,10 @@ func (d *delivery) claim(ctx context.Context, items []*item, left bool) (news, u
 	slab := make([]claimed, len(res))
 	for i, cr := range res {
 		c := &slab[i]
-		*c = claimed{it: items[i], prev: &noRecord, left: left}
+		*c = claimed{it: items[i], left: left}
 		if cr.Prev != (store.AlertMessage{}) || cr.Prev.State == store.StatePending || r.first {
 			prev := cr.Prev // its own: reconcile writes to it
-			c.prev = &prev
+			d.prevs[c] = &prev
 		}
 		switch {
 		case cr.Outcome == store.Done:

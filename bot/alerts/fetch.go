@@ -60,14 +60,14 @@ func (r *pollRun) fetch(ctx context.Context, since time.Time, mutes []store.Mute
 	r.slim = slimmed
 	// One version of each alert, the latest (sorting is cheaper in memory than a map of ids).
 	slices.SortStableFunc(out, func(a, b *item) int {
-		return cmp.Or(compareStrings(a.a.ID, b.a.ID), cmp.Compare(b.updated, a.updated))
+		return cmp.Or(compareStrings(a.id(), b.id()), cmp.Compare(b.updated, a.updated))
 	})
-	out = slices.CompactFunc(out, func(a, b *item) bool { return a.a.ID == b.a.ID })
+	out = slices.CompactFunc(out, func(a, b *item) bool { return a.id() == b.id() })
 	slices.SortStableFunc(out, func(a, b *item) int {
 		if c := cmp.Compare(a.updated, b.updated); c != 0 {
 			return c
 		}
-		return compareStrings(a.a.ID, b.a.ID)
+		return compareStrings(a.id(), b.id())
 	})
 	r.seen.Store(int64(len(out)))
 	return slices.Clip(out), nil

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -10,25 +11,36 @@ import (
 
 // A poll holds every alert it read until its last post, and a storm is thousands of them: the
 // bot's memory during a storm is mostly what it keeps per alert. So an alert of a poll is an
-// item of a few words: its id, title, incident and times; what many alerts share (severity,
+// item of a few words: its id and title (one string, cut from a block of text shared by many
+// items: see interner.text), incident and update time; what many alerts share (severity,
 // status and the other fields a channel sees, category, source, device, and so the channels
 // it goes to) is one facets record per poll for all the alerts alike; what only some alerts
-// need (the whole alert, for a poll of few; evidence SHA-1s; channels it left; a mute) is in
-// an extra record, nil for most alerts of a storm.
+// need (the whole alert, for a poll of few; its creation time, on the store's first poll;
+// evidence SHA-1s; channels it left; a mute) is in an extra record, nil for most alerts of a
+// storm.
 
-// brief is what an item keeps of its alert itself.
+// brief is an item's own fields as they were read.
 type brief struct {
 	ID, Title  string
 	IncidentID int64
 }
 
-// item is one alert of a poll, with what the poll decided about it.
+// item is one alert of a poll, with what the poll decided about it (56 bytes).
 type item struct {
-	a                brief
-	updated, created int64  // lastUpdateTime and alertCreationTime, Unix nanoseconds (0: none)
-	rt               *route // its facets and device, and where such alerts go
-	x                *extra // nil: nothing but the above
-	unhandled        uint32 // set (atomically) when some channel did not finish it: the watermark stays before it
+	text      string // the alert's id then its title
+	idLen     uint32 // the id is text[:idLen]
+	unhandled uint32 // set (atomically) when some channel did not finish it: the watermark stays before it
+	incident  int64
+	updated   int64  // lastUpdateTime, Unix nanoseconds (0: none)
+	rt        *route // its facets and device, and where such alerts go
+	x         *extra // nil: nothing but the above
+}
+
+func (it *item) id() string    { return it.text[:it.idLen] }
+func (it *item) title() string { return it.text[it.idLen:] }
+
+func (it *item) brief() brief {
+	return brief{ID: it.id(), Title: it.title(), IncidentID: it.incident}
 }
 
 // facets are the fields many alerts of a poll share, and what the poll decided from them.
@@ -143,7 +155,7 @@ func (it *item) alert() defender.Alert {
 		return *it.x.whole
 	}
 	f, dev := it.rt.f, it.rt.dev
-	a := defender.Alert{ID: it.a.ID, Title: it.a.Title, IncidentID: it.a.IncidentID, Severity: f.sev,
+	a := defender.Alert{ID: it.id(), Title: it.title(), IncidentID: it.incident, Severity: f.sev,
 		Status: defender.AlertStatus(f.vis.Status), AssignedTo: f.vis.AssignedTo,
 		Classification: defender.Classification(f.vis.Classification), Determination: f.vis.Determination,
 		Category: f.category, DetectionSource: f.source, MachineID: dev.machineID, ComputerDNSName: dev.dns, RBACGroupName: dev.group,
@@ -156,12 +168,34 @@ func (it *item) alert() defender.Alert {
 	return a
 }
 
-// interner gives alike facets, devices, routes and strings of one poll one copy.
+// interner gives alike facets, devices, routes and strings of one poll one copy, and packs
+// the items' ids and titles into shared blocks of text.
 type interner struct {
 	facets  map[facetKey]*facets
 	devices map[device]*device
 	routes  map[route2]*route
 	strings map[string]string
+	// block is the block of text being filled: what String returns of it stays as it is while
+	// the block grows within its capacity (strings.Builder only appends), so an item's text
+	// is a slice of it, without a string of its own (its header and its allocation's rounding).
+	block strings.Builder
+}
+
+// textBlock is the size of the blocks of text items' ids and titles are packed into.
+const textBlock = 16 << 10
+
+// text returns id followed by title, in the block of text being filled (a new one when it is
+// full).
+func (in *interner) text(id, title string) string {
+	n := len(id) + len(title)
+	if in.block.Cap()-in.block.Len() < n {
+		in.block = strings.Builder{}
+		in.block.Grow(max(n, textBlock))
+	}
+	from := in.block.Len()
+	in.block.WriteString(id)
+	in.block.WriteString(title)
+	return in.block.String()[from:]
 }
 
 type route2 struct {
@@ -212,7 +246,7 @@ func (in *interner) newItem(a defender.Alert, keepWhole, keepSHA1, keepCreated b
 		}
 		in.facets[k] = shared
 	}
-	it := item{a: brief{ID: a.ID, Title: a.Title, IncidentID: a.IncidentID}, updated: unixNano(a.LastUpdateTime.Time),
+	it := item{text: in.text(a.ID, a.Title), idLen: uint32(len(a.ID)), incident: a.IncidentID, updated: unixNano(a.LastUpdateTime.Time),
 		rt: in.route(shared, in.device(a))}
 	x := extra{sha1s: evidenceSHA1s(a, keepSHA1 && !keepWhole)}
 	if keepWhole {

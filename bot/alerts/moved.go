@@ -21,9 +21,9 @@ import (
 func (r *pollRun) loadMoved(ctx context.Context, items []*item) error {
 	var q store.AlertStateQuery
 	for _, it := range items {
-		for _, ch := range r.state.Channels[it.a.ID] {
+		for _, ch := range r.state.Channels[it.id()] {
 			if !slices.Contains(it.channels(), ch) {
-				q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.a.ID})
+				q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.id()})
 			}
 		}
 	}
@@ -36,11 +36,11 @@ func (r *pollRun) loadMoved(ctx context.Context, items []*item) error {
 	}
 	for _, it := range items {
 		stay := it.low() || len(it.channels()) == 0
-		for _, ch := range r.state.Channels[it.a.ID] {
+		for _, ch := range r.state.Channels[it.id()] {
 			if slices.Contains(it.channels(), ch) {
 				continue
 			}
-			k := store.AlertKey{Channel: ch, AlertID: it.a.ID}
+			k := store.AlertKey{Channel: ch, AlertID: it.id()}
 			m, ok := st.Messages[k]
 			if !ok || (!m.Posted() && m.State != store.StatePending) {
 				continue

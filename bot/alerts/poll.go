@@ -150,13 +150,13 @@ func (r *pollRun) load(ctx context.Context, items []*item) error {
 		var q store.AlertStateQuery
 		for _, it := range items[from:min(from+loadChunk, len(items))] {
 			if it.mute() != nil {
-				q.Muted = append(q.Muted, it.a.ID)
+				q.Muted = append(q.Muted, it.id())
 				continue
 			}
-			q.Channels = append(q.Channels, it.a.ID)
+			q.Channels = append(q.Channels, it.id())
 			for _, ch := range it.channels() {
-				q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.a.ID})
-				if k := (store.IncidentKey{Channel: ch, IncidentID: it.a.IncidentID}); it.a.IncidentID != 0 && !seenInc[k] {
+				q.Messages = append(q.Messages, store.AlertKey{Channel: ch, AlertID: it.id()})
+				if k := (store.IncidentKey{Channel: ch, IncidentID: it.incident}); it.incident != 0 && !seenInc[k] {
 					seenInc[k] = true
 					q.Incidents = append(q.Incidents, k)
 				}
@@ -183,11 +183,11 @@ func (r *pollRun) countMuted(ctx context.Context, items []*item) error {
 			continue
 		}
 		r.muted.Add(1)
-		if r.state.Muted[it.a.ID] == it.digest() {
+		if r.state.Muted[it.id()] == it.digest() {
 			continue
 		}
 		hits[it.mute().ID]++
-		w.MarkMuted(it.a.ID, it.digest())
+		w.MarkMuted(it.id(), it.digest())
 	}
 	for id, n := range hits {
 		w.CountMuteHits(id, n)
@@ -229,7 +229,7 @@ func (r *pollRun) plan(items []*item) []*channelWork {
 		}
 		shown := false
 		for _, ch := range it.channels() {
-			m, ok := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.a.ID}]
+			m, ok := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.id()}]
 			shown = shown || m.Posted()
 			if ok && m.State != store.StatePending && m.Digest == it.digest() {
 				continue
@@ -247,7 +247,7 @@ func (r *pollRun) plan(items []*item) []*channelWork {
 			r.below.Add(1)
 		}
 		for _, ch := range it.moved() {
-			m := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.a.ID}]
+			m := r.state.Messages[store.AlertKey{Channel: ch, AlertID: it.id()}]
 			if m.State != store.StatePending && m.Digest == movedDigest(it.digest(), it.channels()) {
 				continue
 			}

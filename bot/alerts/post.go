@@ -145,7 +145,7 @@ func broadcastReply(sev defender.Severity, parent store.IncidentThread) bool {
 // of the incident was posted in the channel (shown in the channel too when it is more severe
 // than that one, or High), else as a new message that becomes the incident's thread.
 func (d *delivery) postNew(ctx context.Context, c *claimed) {
-	a := c.it.a
+	a := c.it.brief()
 	o := d.card(ctx, c)
 	if a.IncidentID != 0 {
 		parent := d.inc[a.IncidentID]
@@ -202,7 +202,7 @@ func (d *delivery) postDigest(ctx context.Context, cs []*claimed) {
 		part := sorted[pg.From : pg.From+pg.N]
 		ids, shows := make([]any, len(part)), make([]any, len(part))
 		for j, c := range part {
-			ids[j], shows[j] = c.it.a.ID, digestHash(c.digest())
+			ids[j], shows[j] = c.it.id(), digestHash(c.digest())
 		}
 		ts, attempted, err := d.post(ctx, outgoing{msg: pg.Msg, thread: parent, kind: kindChunk,
 			payload: map[string]any{"alert_ids": ids, "shows": shows},

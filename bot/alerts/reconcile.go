@@ -53,18 +53,19 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 	threads := map[string]bool{}
 	incidents := map[int64]bool{}
 	for _, c := range cs {
-		want[c.it.a.ID] = true
-		if c.prev.State == store.StatePending && (since.IsZero() || c.prev.Attempt.Before(since)) {
-			since = c.prev.Attempt
+		prev := d.prev(c)
+		want[c.it.id()] = true
+		if prev.State == store.StatePending && (since.IsZero() || prev.Attempt.Before(since)) {
+			since = prev.Attempt
 		}
-		if th := d.inc[c.it.a.IncidentID]; c.it.a.IncidentID != 0 && th.TS != "" {
+		if th := d.inc[c.it.incident]; c.it.incident != 0 && th.TS != "" {
 			threads[th.TS] = true
 		}
-		if c.it.a.IncidentID != 0 {
-			incidents[c.it.a.IncidentID] = true
+		if c.it.incident != 0 {
+			incidents[c.it.incident] = true
 		}
-		if c.prev.Thread != "" {
-			threads[c.prev.Thread] = true
+		if prev.Thread != "" {
+			threads[prev.Thread] = true
 		}
 	}
 	if d.r.first {
@@ -78,7 +79,7 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 		return d.unreadable(cs, err)
 	}
 	for _, c := range cs {
-		a := c.it.a
+		a, prev := c.it.brief(), d.prev(c)
 		if th, hit := got.parents[a.IncidentID]; hit && a.IncidentID != 0 && d.inc[a.IncidentID].TS == "" {
 			d.inc[a.IncidentID] = th
 			d.writes.SetIncident(store.IncidentKey{Channel: d.ch, IncidentID: a.IncidentID}, th)
@@ -88,7 +89,7 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 			news = append(news, c)
 			continue
 		}
-		c.prev.TS, c.prev.Thread, c.prev.Kind = f.ts, f.thread, f.kind
+		prev.TS, prev.Thread, prev.Kind = f.ts, f.thread, f.kind
 		if f.kind == kindCard && f.thread == "" && a.IncidentID != 0 && d.inc[a.IncidentID].TS == "" {
 			th := store.IncidentThread{TS: f.ts, Severity: string(c.it.sev())}
 			d.inc[a.IncidentID] = th
@@ -98,18 +99,18 @@ func (d *delivery) reconcile(ctx context.Context, cs []*claimed) (news, updates 
 		case f.shows != "" && f.shows == digestHash(c.digest()):
 			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest(), Kind: f.kind}, nil)
 			continue
-		case f.shows == "" && c.prev.PendingDigest == "" && f.kind == kindDigest:
+		case f.shows == "" && prev.PendingDigest == "" && f.kind == kindDigest:
 			// A digest line of unknown content, found by a first start: lines are never edited,
 			// and the alert gets a message of its own at its next change.
 			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest(), Kind: f.kind}, nil)
 			continue
-		case f.shows == "" || f.shows == digestHash(c.prev.PendingDigest):
+		case f.shows == "" || f.shows == digestHash(prev.PendingDigest):
 			// The message shows what the interrupted attempt posted.
-			c.prev.Digest = c.prev.PendingDigest
+			prev.Digest = prev.PendingDigest
 		default:
-			c.prev.Digest = "" // not known: edited without a reply about what changed
+			prev.Digest = "" // not known: edited without a reply about what changed
 		}
-		if c.prev.Digest == c.digest() {
+		if prev.Digest == c.digest() {
 			d.done(ctx, c, true, nil, store.Posted{TS: f.ts, Thread: f.thread, Digest: c.digest(), Kind: f.kind}, nil)
 			continue
 		}
@@ -130,10 +131,10 @@ func (d *delivery) unreadable(cs []*claimed, err error) (news, updates []*claime
 	d.r.p.log.Warn("could not read the channel to check for messages posted but not recorded", "channel", d.ch, "err", err,
 		"posting_unchecked", unchecked)
 	for _, c := range cs {
-		switch {
-		case c.prev.State == store.StateNone && unchecked:
+		switch prev := d.prev(c); {
+		case prev.State == store.StateNone && unchecked:
 			news = append(news, c)
-		case c.prev.State == store.StateNone:
+		case prev.State == store.StateNone:
 			// Still open: given back when the delivery closes.
 		default:
 			c.open = false // stays pending: it may have been posted

@@ -40,7 +40,7 @@ func (d *delivery) done(ctx context.Context, c *claimed, attempted bool, err err
 		d.pending = append(d.pending, confirmation{key: d.key(c), posted: posted, incident: inc, it: c.it})
 	case code != "" && c.left:
 		p.log.Warn("Slack refused the edit of an alert message in a channel the alert left", "channel", d.ch,
-			"code", code, "alert", c.it.a.ID)
+			"code", code, "alert", c.it.id())
 		d.writes.Fail(d.key(c), c.digest(), code)
 		d.r.failed.Add(1)
 	case code != "":
@@ -48,25 +48,25 @@ func (d *delivery) done(ctx context.Context, c *claimed, attempted bool, err err
 			d.refused = code
 			d.r.noteRefused(d.ch, code)
 			p.log.Error("Slack refuses alert messages in this channel; they wait, and are posted once this is fixed",
-				"channel", d.ch, "code", code, "alert", c.it.a.ID, "fix", refusalHint(code))
+				"channel", d.ch, "code", code, "alert", c.it.id(), "fix", refusalHint(code))
 		}
 		d.writes.Release(d.key(c))
 		c.it.leave()
 		d.r.held.Add(1)
 	case contentError(err):
-		p.log.Error("Slack refused an alert message and its plain fallback", "channel", d.ch, "alert", c.it.a.ID, "err", err)
+		p.log.Error("Slack refused an alert message and its plain fallback", "channel", d.ch, "alert", c.it.id(), "err", err)
 		d.writes.Fail(d.key(c), c.digest(), slackCode(err))
 		d.r.failed.Add(1)
 	case !attempted || slackCode(err) != "":
 		if !errors.Is(err, errLostLead) && !errors.Is(err, context.Canceled) {
-			p.log.Warn("alert message not posted; the next poll tries again", "channel", d.ch, "alert", c.it.a.ID, "err", err)
+			p.log.Warn("alert message not posted; the next poll tries again", "channel", d.ch, "alert", c.it.id(), "err", err)
 		}
 		d.writes.Release(d.key(c))
 		c.it.leave()
 		d.r.deferred.Add(1)
 	default:
 		p.log.Warn("no answer from Slack to an alert message; the next poll checks whether it exists", "channel", d.ch,
-			"alert", c.it.a.ID, "err", err)
+			"alert", c.it.id(), "err", err)
 		c.it.leave()
 		d.r.deferred.Add(1)
 	}
@@ -190,7 +190,7 @@ func meta(kind string, payload map[string]any) slack.MsgOption {
 // digest the message shows (so that a message found in the channel is not edited when it is
 // current; a hash, because a digest holds the assignee, which MDE lets be long).
 func cardMeta(c *claimed) map[string]any {
-	a := c.it.a
+	a := c.it.brief()
 	m := map[string]any{"alert_id": a.ID, "shows": digestHash(c.digest()), "severity": string(c.it.sev())}
 	if a.IncidentID != 0 {
 		m["incident"] = strconv.FormatInt(a.IncidentID, 10)

@@ -28,7 +28,7 @@ func (d *delivery) cardsAhead(cs ...[]*claimed) {
 	}
 	for _, list := range cs {
 		for _, c := range list {
-			d.ahead = append(d.ahead, c.it.a.ID)
+			d.ahead = append(d.ahead, c.it.id())
 		}
 	}
 }

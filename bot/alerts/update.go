@@ -18,32 +18,32 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 		d.updateMoved(ctx, c, quiet)
 		return
 	}
-	p := d.r.p
+	p, prev := d.r.p, d.prev(c)
 	a := c.it.alert()
 	var cs []render.Change
-	if old, known := parseDigest(c.prev.Digest); known {
+	if old, known := parseDigest(prev.Digest); known {
 		cs = changes(old, c.it.vis())
 		for _, ch := range cs {
 			d.countChange(ch)
 		}
 		d.nChanged++
 	}
-	if c.prev.Kind == kindDigest {
+	if prev.Kind == kindDigest {
 		if quiet {
 			d.r.updated.Add(1)
-			d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest(), Kind: kindDigest}, nil)
+			d.done(ctx, c, true, nil, store.Posted{TS: prev.TS, Thread: prev.Thread, Digest: c.digest(), Kind: kindDigest}, nil)
 			return
 		}
 		o := d.card(ctx, c)
-		o.thread = c.prev.Thread
+		o.thread = prev.Thread
 		ts, attempted, err := d.post(ctx, o)
 		if err == nil {
 			d.r.updated.Add(1)
 		}
-		d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: c.prev.Thread, Digest: c.digest(), Kind: kindCard}, nil)
+		d.done(ctx, c, attempted, err, store.Posted{TS: ts, Thread: prev.Thread, Digest: c.digest(), Kind: kindCard}, nil)
 		return
 	}
-	attempted, err := d.edit(ctx, c.prev.TS, d.card(ctx, c))
+	attempted, err := d.edit(ctx, prev.TS, d.card(ctx, c))
 	if code := slackCode(err); code == "message_not_found" || code == "cant_update_message" {
 		// Someone deleted the message: post the alert again rather than lose the change.
 		d.postNew(ctx, c)
@@ -57,7 +57,7 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 	if !quiet && len(cs) > 0 {
 		d.reply(ctx, c, render.AlertChange(a, cs, p.opts.Now()))
 	}
-	d.done(ctx, c, true, nil, store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest(), Kind: kindCard}, nil)
+	d.done(ctx, c, true, nil, store.Posted{TS: prev.TS, Thread: prev.Thread, Digest: c.digest(), Kind: kindCard}, nil)
 }
 
 // updateMoved keeps the message of an alert in a channel it no longer goes to up to date: the
@@ -67,14 +67,14 @@ func (d *delivery) update(ctx context.Context, c *claimed, quiet bool) {
 // place. A line of a digest is not edited (lists never are), and a message someone deleted is
 // not posted again.
 func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
-	p := d.r.p
+	p, prev := d.r.p, d.prev(c)
 	a := c.it.alert()
-	posted := store.Posted{TS: c.prev.TS, Thread: c.prev.Thread, Digest: c.digest(), Kind: c.prev.Kind}
-	if c.prev.Kind == kindDigest {
+	posted := store.Posted{TS: prev.TS, Thread: prev.Thread, Digest: c.digest(), Kind: prev.Kind}
+	if prev.Kind == kindDigest {
 		d.done(ctx, c, true, nil, posted, nil)
 		return
 	}
-	attempted, err := d.edit(ctx, c.prev.TS, d.card(ctx, c))
+	attempted, err := d.edit(ctx, prev.TS, d.card(ctx, c))
 	switch code := slackCode(err); {
 	case code == "message_not_found" || code == "cant_update_message":
 		d.done(ctx, c, true, nil, posted, nil)
@@ -84,9 +84,9 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 		return
 	}
 	d.r.updated.Add(1)
-	if !quiet && !slices.Equal(movedTo(c.prev.Digest), c.movedTo()) {
+	if !quiet && !slices.Equal(movedTo(prev.Digest), c.movedTo()) {
 		var cs []render.Change
-		if old, known := parseDigest(c.prev.Digest); known {
+		if old, known := parseDigest(prev.Digest); known {
 			cs = changes(old, c.it.vis())
 		}
 		d.reply(ctx, c, render.AlertMovedReply(a, c.movedTo(), cs, p.opts.Now()))
@@ -97,9 +97,10 @@ func (d *delivery) updateMoved(ctx context.Context, c *claimed, quiet bool) {
 // reply posts a thread reply about a change under c's message; a failure is only logged (the
 // message itself shows the change).
 func (d *delivery) reply(ctx context.Context, c *claimed, m render.Message) {
-	thread := cmp.Or(c.prev.Thread, c.prev.TS)
-	if _, _, err := d.post(ctx, outgoing{msg: m, thread: thread, kind: kindChange, payload: map[string]any{"alert_id": c.it.a.ID}}); err != nil {
-		d.r.p.log.Warn("the thread reply about an alert change was not posted", "channel", d.ch, "alert", c.it.a.ID, "err", err)
+	prev := d.prev(c)
+	thread := cmp.Or(prev.Thread, prev.TS)
+	if _, _, err := d.post(ctx, outgoing{msg: m, thread: thread, kind: kindChange, payload: map[string]any{"alert_id": c.it.id()}}); err != nil {
+		d.r.p.log.Warn("the thread reply about an alert change was not posted", "channel", d.ch, "alert", c.it.id(), "err", err)
 	}
 }
 

@@ -21,15 +21,16 @@ func WriteDigestCSV(out io.Writer, l DigestList, portal string) error {
 	if err := w.Write([]string{"id", "severity", "status", "title", "device", "category", "incident", "last_update", "link"}); err != nil {
 		return err
 	}
+	row := make([]string, 9) // one row at a time: the writer does not keep it
 	for i := range l.N {
 		a := l.At(i)
 		incident := ""
 		if a.IncidentID != 0 {
 			incident = strconv.FormatInt(a.IncidentID, 10)
 		}
-		if err := w.Write([]string{cell(a.ID), cell(string(a.Severity)), cell(string(a.Status)), cell(a.Title), cell(a.ComputerDNSName),
-			cell(a.Category), incident, a.LastUpdateTime.Time.UTC().Format("2006-01-02T15:04:05Z"),
-			b.portalURL(portal, "alerts", a.ID)}); err != nil {
+		row = append(row[:0], cell(a.ID), cell(string(a.Severity)), cell(string(a.Status)), cell(a.Title), cell(a.ComputerDNSName),
+			cell(a.Category), incident, a.LastUpdateTime.Time.UTC().Format("2006-01-02T15:04:05Z"), b.portalURL(portal, "alerts", a.ID))
+		if err := w.Write(row); err != nil {
 			return err
 		}
 	}

@@ -95,7 +95,7 @@ func DigestPages(l DigestList, portal string, now time.Time) iter.Seq[DigestPage
 		b := &msgBuilder{now: now.UTC()}
 		total := b.num(int64(l.N))
 		for from := 0; from < l.N; {
-			sections, n := packPage(l.N-from, func(i int) string { return b.digestLine(l.At(from+i), portal) })
+			sections, n := packPage(l.N-from, func(i int) string { return b.digestLine(l.At(from+i), portal) }, false)
 			span := b.num(int64(from+1)) + "–" + b.num(int64(from+n)) + " of " + total
 			sections[0] = "*Alerts " + span + "*\n" + sections[0]
 			pb := &msgBuilder{now: b.now}
@@ -117,7 +117,7 @@ func DigestPageCount(l DigestList, portal string, now time.Time) int {
 	b := &msgBuilder{now: now.UTC()}
 	pages := 0
 	for from := 0; from < l.N; pages++ {
-		_, n := packPage(l.N-from, func(i int) string { return b.digestLine(l.At(from+i), portal) })
+		_, n := packPage(l.N-from, func(i int) string { return b.digestLine(l.At(from+i), portal) }, true)
 		from += n
 	}
 	return pages
@@ -125,29 +125,35 @@ func DigestPageCount(l DigestList, portal string, now time.Time) int {
 
 // packPage puts as many of the count lines line(0), line(1) ... (at least one) as fit one page
 // into sections: each section within Slack's 3,000 characters (the first keeps room for the
-// title), at most limitBlocks of them, and all of them within digestPageBudget.
-func packPage(count int, line func(i int) string) (sections []string, n int) {
+// title), at most limitBlocks of them, and all of them within digestPageBudget. With measure
+// set it only counts them (n), building no section.
+func packPage(count int, line func(i int) string, measure bool) (sections []string, n int) {
 	var cur strings.Builder
+	inCur, full := 0, 0 // lines in the current section; sections before it
 	curLen, used := digestTitleRoom, digestTitleRoom
 	for i := range count {
 		line := line(i)
 		l := textLen(line)
-		if cur.Len() > 0 && curLen+1+l > limitSection {
-			if len(sections)+1 >= limitBlocks {
+		if inCur > 0 && curLen+1+l > limitSection {
+			if full+1 >= limitBlocks {
 				break
 			}
-			sections = append(sections, cur.String())
-			cur.Reset()
-			curLen = 0
+			if !measure {
+				sections = append(sections, cur.String())
+			}
+			cur = strings.Builder{}
+			inCur, curLen, full = 0, 0, full+1
 		}
 		if n > 0 && used+1+l > digestPageBudget {
 			break
 		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
+		if !measure {
+			if inCur > 0 {
+				cur.WriteByte('\n')
+			}
+			cur.WriteString(line)
 		}
-		cur.WriteString(line)
-		curLen, used, n = curLen+1+l, used+1+l, n+1
+		inCur, curLen, used, n = inCur+1, curLen+1+l, used+1+l, n+1
 	}
 	return append(sections, cur.String()), n
 }
@@ -158,12 +164,31 @@ func packPage(count int, line func(i int) string) (sections []string, n int) {
 func (b *msgBuilder) digestLine(a defender.Alert, portal string) string {
 	emoji, _ := b.severityStyle(a.Severity)
 	link := b.portalURL(portal, "alerts", a.ID)
-	line := emoji + " " + b.link(link, b.alertTitle(a), 100)
+	device, id := "", ""
 	if a.ComputerDNSName != "" {
-		line += " · " + b.inline(a.ComputerDNSName, 60)
+		device = " · " + b.device(a.ComputerDNSName)
 	}
 	if link == "" { // no link to carry the id: show it
-		line += " · " + b.code(a.ID, 100)
+		id = " · " + b.code(a.ID, 100)
 	}
-	return commands.Truncate(line, limitSection-digestTitleRoom-1)
+	return commands.Truncate(emoji+" "+b.link(link, b.alertTitle(a), 100)+device+id, limitSection-digestTitleRoom-1)
 }
+
+// device is a device's name for a digest line, escaped once per builder (a storm's thousands
+// of alerts come from far fewer devices).
+func (b *msgBuilder) device(dns string) string {
+	if s, ok := b.devices[dns]; ok {
+		return s
+	}
+	if b.devices == nil {
+		b.devices = map[string]string{}
+	}
+	s := b.inline(dns, 60)
+	if len(b.devices) < maxDevicesKept {
+		b.devices[dns] = s
+	}
+	return s
+}
+
+// maxDevicesKept bounds how many devices' names a builder keeps escaped.
+const maxDevicesKept = 1000

@@ -17,6 +17,10 @@ type msgBuilder struct {
 	// cut is set when the message shows less than the response holds (a hunting table with
 	// rows, columns or cells left out), so the runtime attaches the response's file.
 	cut bool
+	// portal is the last portal URL parsed (see portalBase).
+	portal parsedPortal
+	// devices are device names escaped for digest lines (see device).
+	devices map[string]string
 }
 
 // field is one label and value of a section's fields; value is escaped mrkdwn.

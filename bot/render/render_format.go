@@ -146,16 +146,35 @@ func (b *msgBuilder) portalURL(portal, kind, id string) string {
 			return ""
 		}
 	}
-	u, err := url.Parse(portal)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+	base := b.portalBase(portal)
+	if base == "" {
 		return ""
 	}
-	base := u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/")
 	link := base + "/" + kind + "/" + id
 	if len(link) > limitURL || strings.ContainsAny(link, "<>| \"") {
 		return ""
 	}
 	return link
+}
+
+// portalBase is the portal's scheme, host and path, or "" when it is no http(s) URL. It is
+// parsed once per builder (a digest links thousands of alerts to the same portal).
+func (b *msgBuilder) portalBase(portal string) string {
+	if c := b.portal; c.parsed && c.raw == portal {
+		return c.base
+	}
+	base := ""
+	if u, err := url.Parse(portal); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil {
+		base = u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/")
+	}
+	b.portal = parsedPortal{raw: portal, base: base, parsed: true}
+	return base
+}
+
+// parsedPortal is a portal URL and its base (see portalBase).
+type parsedPortal struct {
+	raw, base string
+	parsed    bool
 }
 
 // link is mrkdwn for a link to target with untrusted text (cut to limit), or the escaped text
