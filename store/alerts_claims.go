@@ -51,7 +51,7 @@ return out`
 // alertWritesScript applies the owner's writes after Slack answered. ARGV: owner, retention (ms),
 // then five values per key: the operation and its arguments.
 //
-//	confirm ts thread digest kind   record a message Slack accepted
+//	confirm ts thread digest kind   record a message Slack accepted (keeping the TTL the claim set)
 //	release                         give a claim up (the next poll tries again); a message that
 //	                                existed before the claim stays known
 //	fail digest error               Slack refused for good: handled until the alert changes
@@ -77,8 +77,8 @@ for i, k in ipairs(KEYS) do
     out[i] = 1
     if op == 'confirm' then
       redis.call('HDEL', k, 'o', 'l', 'a', 'pd', 'err')
+      -- No PEXPIRE: the claim just set the retention (a few seconds or minutes of it passed).
       redis.call('HSET', k, 's', 'posted', 'ts', ARGV[a + 2], 'th', ARGV[a + 3], 'd', ARGV[a + 4], 'k', ARGV[a + 5])
-      redis.call('PEXPIRE', k, ARGV[2])
     elseif op == 'release' then
       if so[3] and so[3] ~= '' then
         redis.call('HDEL', k, 'o', 'l', 'a', 'pd')
