@@ -14,9 +14,9 @@ import (
 )
 
 // Mutes live in one hash (a handful of entries, read whole once per poll): for each mute id,
-// field "m:<id>" holds the mute as JSON, "u:<id>" its end (Unix ms) and "h:<id>" its hit count.
-// The hash expires when its last mute ends; ended mutes are pruned whenever one is added, and
-// never returned.
+// field "m:<id>" holds the mute as JSON, "u:<id>" its end (Unix ms, by the Redis server's
+// clock, which wins over the JSON's) and "h:<id>" its hit count. The hash expires when its last
+// mute ends; ended mutes are pruned whenever one is added, and never returned.
 
 // Mute kinds.
 const (
