@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -80,9 +81,10 @@ func (r *redisServer) client() *redis.Client {
 		MaxRetries: -1, DialTimeout: time.Second})
 }
 
-// commands returns the total number of commands the server has run since it started (or since
-// the last CONFIG RESETSTAT), from INFO commandstats, leaving out INFO itself.
-func (r *redisServer) commands(t *testing.T) int64 {
+// commands returns how many times the server ran each command since it started (or since the
+// last CONFIG RESETSTAT), from INFO commandstats, leaving out INFO and CONFIG themselves. Redis
+// counts the commands a script runs as well as the script call (EVALSHA) itself.
+func (r *redisServer) commands(t *testing.T) commandCounts {
 	t.Helper()
 	c := r.client()
 	defer c.Close()
@@ -90,17 +92,59 @@ func (r *redisServer) commands(t *testing.T) int64 {
 	if err != nil {
 		t.Fatalf("INFO commandstats: %v", err)
 	}
-	var total int64
+	out := commandCounts{}
 	sc := bufio.NewScanner(strings.NewReader(info))
 	for sc.Scan() {
-		line := sc.Text()
-		name, rest, ok := strings.Cut(line, ":calls=")
-		if !ok || name == "cmdstat_info" || name == "cmdstat_config" {
+		name, rest, ok := strings.Cut(sc.Text(), ":calls=")
+		name = strings.TrimPrefix(name, "cmdstat_")
+		if !ok || name == "info" || name == "config" {
 			continue
 		}
 		n, _, _ := strings.Cut(rest, ",")
 		v, _ := strconv.ParseInt(n, 10, 64)
-		total += v
+		out[name] = v
 	}
-	return total
+	return out
+}
+
+// commandCounts are the runs of each command, by lower-case name.
+type commandCounts map[string]int64
+
+// since is c minus before, command by command.
+func (c commandCounts) since(before commandCounts) commandCounts {
+	out := commandCounts{}
+	for name, n := range c {
+		if d := n - before[name]; d > 0 {
+			out[name] = d
+		}
+	}
+	return out
+}
+
+// total is the sum over every command.
+func (c commandCounts) total() int64 {
+	var n int64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// perAlert lists the commands, most run first, each per alert: "hset 2.2, evalsha 0.6, ...".
+func (c commandCounts) perAlert(alerts int) string {
+	names := make([]string, 0, len(c))
+	for name := range c {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if c[names[i]] != c[names[j]] {
+			return c[names[i]] > c[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		parts = append(parts, fmt.Sprintf("%s %.2f", name, float64(c[name])/float64(max(alerts, 1))))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -14,28 +14,35 @@ import (
 const keysPerCall = pipeWeight / scriptKeyWeight
 
 // claimAlertsScript claims (alert, channel) notifications for posting or editing.
-// ARGV: owner, now (ms), lease end (ms), retention (ms), takeover cutoff (ms: a pending claim of
-// another owner whose lease ended before it may be taken over), then one digest per key.
-// Returns, per key, {outcome, the hash before the claim as a flat list}.
-const claimAlertsScript = `
+// ARGV: owner, clock (0: the server's TIME, see Store.clock), the caller's now (ms: only the
+// attempt time, which bounds the later search of Slack history, so the earlier of the two
+// clocks is kept), lease (ms), retention (ms), grace (ms: a pending claim of another owner may be
+// taken over once its lease ended longer ago than this), then one digest per key. Whether a
+// lease ended is decided by the server's clock, so a replica whose clock is far ahead cannot
+// take a live claim over, nor one far behind keep others off its dead claim. Returns, per key,
+// {outcome, the hash before the claim as a flat list}.
+const claimAlertsScript = srvClock + `
+local now = clock_ms(ARGV[2])
+local attempt = math.min(now, tonumber(ARGV[3]))
+local leaseEnd, cutoff = now + tonumber(ARGV[4]), now - tonumber(ARGV[6])
 local out = {}
 for i, k in ipairs(KEYS) do
-  local digest = ARGV[5 + i]
+  local digest = ARGV[6 + i]
   local prev = redis.call('HGETALL', k)
   local h = {}
   for j = 1, #prev, 2 do h[prev[j]] = prev[j + 1] end
   local outcome = 'claimed'
   if (h.s == 'posted' or h.s == 'failed') and h.d == digest then
     outcome = 'done'
-  elseif h.s == 'pending' and h.o ~= ARGV[1] and tonumber(h.l or '0') > tonumber(ARGV[5]) then
+  elseif h.s == 'pending' and h.o ~= ARGV[1] and tonumber(h.l or '0') > cutoff then
     outcome = 'busy'
   elseif h.s == 'pending' then
     if h.o ~= ARGV[1] then outcome = 'takeover' end
-    redis.call('HSET', k, 'o', ARGV[1], 'l', ARGV[3], 'pd', digest)
-    redis.call('PEXPIRE', k, ARGV[4])
+    redis.call('HSET', k, 'o', ARGV[1], 'l', leaseEnd, 'pd', digest)
+    redis.call('PEXPIRE', k, ARGV[5])
   else
-    redis.call('HSET', k, 's', 'pending', 'o', ARGV[1], 'l', ARGV[3], 'a', ARGV[2], 'pd', digest)
-    redis.call('PEXPIRE', k, ARGV[4])
+    redis.call('HSET', k, 's', 'pending', 'o', ARGV[1], 'l', leaseEnd, 'a', attempt, 'pd', digest)
+    redis.call('PEXPIRE', k, ARGV[5])
   end
   out[i] = {outcome, prev}
 end
@@ -44,15 +51,17 @@ return out`
 // alertWritesScript applies the owner's writes after Slack answered. ARGV: owner, retention (ms),
 // then five values per key: the operation and its arguments.
 //
-//	confirm ts thread digest kind   record a message Slack accepted
+//	confirm ts thread digest kind   record a message Slack accepted (keeping the TTL the claim set)
 //	release                         give a claim up (the next poll tries again); a message that
 //	                                existed before the claim stays known
 //	fail digest error               Slack refused for good: handled until the alert changes
-//	renew leaseEnd                  extend the claim
+//	renew clock lease               extend the claim by lease (ms) from the clock (0: the
+//	                                server's TIME, see Store.clock)
 //	incident value                  set an incident thread's key (not a claim: no owner check)
 //
 // Returns per key 1, or 0 when the claim is no longer the owner's.
-const alertWritesScript = `
+const alertWritesScript = srvClock + `
+local srv
 local out = {}
 for i, k in ipairs(KEYS) do
   local a = 2 + (i - 1) * 5
@@ -68,8 +77,8 @@ for i, k in ipairs(KEYS) do
     out[i] = 1
     if op == 'confirm' then
       redis.call('HDEL', k, 'o', 'l', 'a', 'pd', 'err')
+      -- No PEXPIRE: the claim just set the retention (a few seconds or minutes of it passed).
       redis.call('HSET', k, 's', 'posted', 'ts', ARGV[a + 2], 'th', ARGV[a + 3], 'd', ARGV[a + 4], 'k', ARGV[a + 5])
-      redis.call('PEXPIRE', k, ARGV[2])
     elseif op == 'release' then
       if so[3] and so[3] ~= '' then
         redis.call('HDEL', k, 'o', 'l', 'a', 'pd')
@@ -82,7 +91,12 @@ for i, k in ipairs(KEYS) do
       redis.call('HSET', k, 's', 'failed', 'd', ARGV[a + 2], 'err', ARGV[a + 3])
       redis.call('PEXPIRE', k, ARGV[2])
     elseif op == 'renew' then
-      redis.call('HSET', k, 'l', ARGV[a + 2])
+      local at = tonumber(ARGV[a + 2])
+      if not at or at <= 0 then
+        srv = srv or srv_ms()
+        at = srv
+      end
+      redis.call('HSET', k, 'l', at + tonumber(ARGV[a + 3]))
     end
   end
 end
@@ -157,12 +171,11 @@ func (s *Store) ClaimAlerts(ctx context.Context, o ClaimOptions, claims []AlertC
 	if err := checkRetention("claim alerts", o.Retention); err != nil {
 		return nil, err
 	}
-	now := o.Now.UnixMilli()
 	calls := byChannel(len(claims), func(i int) string { return claims[i].Key.Channel })
 	b := newPipeBatch(s.rdb)
 	for _, call := range calls {
 		keys := make([]string, len(call))
-		args := []any{o.Owner, now, now + o.Lease.Milliseconds(), o.Retention.Milliseconds(), now - o.Grace.Milliseconds()}
+		args := []any{o.Owner, s.clock(o.Now), o.Now.UnixMilli(), o.Lease.Milliseconds(), o.Retention.Milliseconds(), o.Grace.Milliseconds()}
 		for j, i := range call {
 			keys[j] = s.alertMsgKey(claims[i].Key)
 			args = append(args, claims[i].Digest)

@@ -14,9 +14,9 @@ import (
 )
 
 // Mutes live in one hash (a handful of entries, read whole once per poll): for each mute id,
-// field "m:<id>" holds the mute as JSON, "u:<id>" its end (Unix ms) and "h:<id>" its hit count.
-// The hash expires when its last mute ends; ended mutes are pruned whenever one is added, and
-// never returned.
+// field "m:<id>" holds the mute as JSON, "u:<id>" its end (Unix ms, by the Redis server's
+// clock, which wins over the JSON's) and "h:<id>" its hit count. The hash expires when its last
+// mute ends; ended mutes are pruned whenever one is added, and never returned.
 
 // Mute kinds.
 const (
@@ -43,22 +43,27 @@ type Mute struct {
 }
 
 // addMuteScript stores a mute, prunes ended ones and keeps the hash alive until the last one
-// ends. ARGV: id, json, until (ms), now (ms).
-const addMuteScript = `
+// ends. ARGV: id, json, duration (ms), clock (0: the server's TIME, see Store.clock). The end
+// ("u:<id>") is the clock plus the duration, and ends are compared with the clock: a replica
+// whose clock is far off can neither prune a live mute nor keep an ended one, nor make the hash
+// outlive its mutes. Returns the end (ms).
+const addMuteScript = srvClock + `
 local k = KEYS[1]
+local now = clock_ms(ARGV[4])
+local ends = now + tonumber(ARGV[3])
 local all = redis.call('HGETALL', k)
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == 'u:' and tonumber(all[i+1]) <= tonumber(ARGV[4]) then
+  if string.sub(all[i], 1, 2) == 'u:' and tonumber(all[i+1]) <= now then
     local id = string.sub(all[i], 3)
     redis.call('HDEL', k, 'm:' .. id, 'u:' .. id, 'h:' .. id)
   end
 end
-redis.call('HSET', k, 'm:' .. ARGV[1], ARGV[2], 'u:' .. ARGV[1], ARGV[3])
+redis.call('HSET', k, 'm:' .. ARGV[1], ARGV[2], 'u:' .. ARGV[1], ends)
 local ttl = redis.call('PTTL', k)
-if ttl < 0 or tonumber(ARGV[4]) + ttl < tonumber(ARGV[3]) then
-  redis.call('PEXPIREAT', k, ARGV[3])
+if ttl < 0 or ttl < tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', k, ARGV[3])
 end
-return 1`
+return ends`
 
 // removeMuteScript deletes a mute and returns its JSON, or false when there is none.
 const removeMuteScript = `
@@ -102,19 +107,39 @@ func (s *Store) AddMute(ctx context.Context, m Mute, now time.Time) (Mute, error
 		return m, fmt.Errorf("store: add mute: %w", err)
 	}
 	b := newPipeBatch(s.rdb)
-	b.script(s.alertScripts.addMute, []string{s.mutesKey()}, m.ID, string(raw), m.Until.UnixMilli(), now.UnixMilli())
+	b.script(s.alertScripts.addMute, []string{s.mutesKey()}, m.ID, string(raw), m.Until.Sub(now).Milliseconds(), s.clock(now))
 	if err := b.exec(ctx, "add mute"); err != nil {
 		return m, err
 	}
-	return m, wrap("add mute", b.result(0).Err())
+	ends, err := b.result(0).(*redis.Cmd).Int64()
+	if err != nil {
+		return m, wrap("add mute", err)
+	}
+	m.Until = time.UnixMilli(ends) // by the server's clock
+	return m, nil
 }
 
-// Mutes returns the mutes that have not ended at now, with their hit counts, soonest end first.
+// Mutes returns the mutes that have not ended, with their hit counts, soonest end first. A
+// mute's end is the one the server's clock set (AddMute), and whether it passed is read on the
+// server's clock too (TIME, in the same round trip); now only for a store made
+// WithCallerClockForTests.
 func (s *Store) Mutes(ctx context.Context, now time.Time) ([]Mute, error) {
-	h, err := s.rdb.HGetAll(ctx, s.mutesKey()).Result()
+	var all *redis.MapStringStringCmd
+	var srv *redis.TimeCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.HGetAll(ctx, s.mutesKey())
+		if !s.callerClock {
+			srv = p.Time(ctx)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, wrap("mutes", err)
 	}
+	if srv != nil {
+		now = srv.Val()
+	}
+	h := all.Val()
 	var out []Mute
 	for field, v := range h {
 		id, ok := strings.CutPrefix(field, "m:")
@@ -122,7 +147,13 @@ func (s *Store) Mutes(ctx context.Context, now time.Time) ([]Mute, error) {
 			continue
 		}
 		var m Mute
-		if json.Unmarshal([]byte(v), &m) != nil || !m.Until.After(now) {
+		if json.Unmarshal([]byte(v), &m) != nil {
+			continue
+		}
+		if ends := msTime(h["u:"+id]); !ends.IsZero() {
+			m.Until = ends
+		}
+		if !m.Until.After(now) {
 			continue
 		}
 		m.ID = id

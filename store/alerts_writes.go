@@ -55,9 +55,11 @@ func (w *AlertWrites) Fail(k AlertKey, digest, errCode string) {
 	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"fail", digest, errCode, "", ""}})
 }
 
-// Renew extends the owner's claim on k until leaseEnd.
-func (w *AlertWrites) Renew(k AlertKey, leaseEnd time.Time) {
-	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"renew", strconv.FormatInt(leaseEnd.UnixMilli(), 10), "", "", ""}})
+// Renew extends the owner's claim on k by lease from now, as the Redis server's clock reads
+// it (the caller's now only for a store made WithCallerClockForTests).
+func (w *AlertWrites) Renew(k AlertKey, now time.Time, lease time.Duration) {
+	w.owned = append(w.owned, ownedOp{key: k, args: [5]any{"renew", strconv.FormatInt(w.s.clock(now), 10),
+		strconv.FormatInt(lease.Milliseconds(), 10), "", ""}})
 }
 
 // SetIncident records the parent message of an incident's thread in a channel.

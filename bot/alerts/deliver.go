@@ -256,13 +256,14 @@ func (d *delivery) send(ctx context.Context, call func(ctx context.Context) erro
 // renewals are never all queued at once; the calls and round trips are the same).
 func (d *delivery) renew(ctx context.Context) {
 	p := d.r.p
-	end := p.opts.Now().Add(p.opts.Lease)
+	now := p.opts.Now()
+	end := now.Add(p.opts.Lease)
 	w := p.st.AlertWrites(p.opts.Owner, p.opts.Retention)
 	for _, slab := range d.claims { // at most claimChunk each
 		var batch []*claimed
 		for i := range slab {
 			if c := &slab[i]; c.open {
-				w.Renew(d.key(c), end)
+				w.Renew(d.key(c), now, p.opts.Lease)
 				batch = append(batch, c)
 			}
 		}

@@ -119,18 +119,22 @@ func (r *pollRun) run(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return wm, err
 	}
-	if err := r.load(ctx, items); err != nil {
+	todo := p.done.todo(r.t, items)
+	if err := r.load(ctx, todo); err != nil {
 		return wm, err
 	}
-	if err := r.countMuted(ctx, items); err != nil {
+	if err := r.countMuted(ctx, todo); err != nil {
 		return wm, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxChannelsAtOnce)
-	for _, w := range r.plan(items) {
+	for _, w := range r.plan(todo) {
 		g.Go(func() error { r.deliver(gctx, w); return nil })
 	}
 	_ = g.Wait()
+	if ctx.Err() == nil {
+		p.done.remember(r.t, items)
+	}
 	return r.watermark(wm, items), ctx.Err()
 }
 

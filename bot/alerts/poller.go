@@ -130,6 +130,7 @@ type Poller struct {
 	tags   *tagCache
 	me     ownIdentity
 	m      *metrics
+	done   handled // the alerts this term's polls found done (see handled.go)
 
 	// unconfirmed are posts Slack accepted whose confirmation Redis did not take (it was down);
 	// they are confirmed first thing in the next poll, so they are never posted twice.
