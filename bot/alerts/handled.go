@@ -61,7 +61,7 @@ func (h *handled) todo(t *term, items []*item) []*item {
 	m := marks{}
 	out := make([]*item, 0, len(items))
 	for _, it := range items {
-		if mk, ok := h.done[it.a.ID]; ok && rememberable(it) && mk == m.of(it) {
+		if mk, ok := h.done[it.id()]; ok && rememberable(it) && mk == m.of(it) {
 			continue
 		}
 		out = append(out, it)
@@ -76,7 +76,7 @@ func (h *handled) remember(t *term, items []*item) {
 	done := make(map[string]handledMark)
 	for _, it := range items {
 		if rememberable(it) && !it.isUnhandled() {
-			done[it.a.ID] = m.of(it)
+			done[it.id()] = m.of(it)
 		}
 	}
 	h.mu.Lock()
