@@ -66,6 +66,9 @@ type sharing struct {
 
 // take takes a call from the shared budget, or from the local share while Redis is down.
 func (s *sharing) take(ctx context.Context, fam Family, reserved bool) (taken, error) {
+	if err := ctx.Err(); err != nil {
+		return taken{}, err
+	}
 	if local := s.fallback(); local != nil {
 		return local.takeLocal(ctx, fam, reserved)
 	}
@@ -73,13 +76,12 @@ func (s *sharing) take(ctx context.Context, fam Family, reserved bool) (taken, e
 	if dl, ok := ctx.Deadline(); ok {
 		maxWait = max(0, time.Until(dl))
 	}
-	rctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+	// The round trip has its own timeout, not the caller's deadline: a call that may not
+	// wait (its deadline is near) still learns whether it may go now.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedTimeout)
 	wait, fromRes, replicas, err := s.sb.TakeBudget(rctx, fam.Key(), reserved, maxWait)
 	cancel()
 	if err != nil {
-		if ctx.Err() != nil { // the caller gave up, Redis did not fail
-			return taken{}, ctx.Err()
-		}
 		return s.goLocal(err).takeLocal(ctx, fam, reserved)
 	}
 	s.up(replicas)
