@@ -8,10 +8,14 @@ import (
 )
 
 // SharedBudget keeps an API's budgets in one place for every replica (store.Budgets, in
-// Redis). MDE's limits hold per application and tenant, so replicas that share one Entra app
-// must share each budget: three replicas with a budget each called one API 146 times in a
-// minute (reliability suite, load scenario) where MDE documents 100. Families are named by
-// Family.Key, their windows by Limits.Plan.
+// Redis). Microsoft's endpoint pages give each API's limit ("Rate limitations for this API are
+// 100 calls per minute and 1500 calls per hour", e.g. List machines API,
+// https://learn.microsoft.com/defender-endpoint/api/get-machines) without saying what it is
+// counted per; the API terms say "API calls per connection: 100 per 60 seconds"
+// (https://learn.microsoft.com/legal/microsoft-365/api-terms-of-use). MDE sees one caller in
+// replicas that present one Entra app's tokens, so they must keep one budget between them:
+// with a budget each, three replicas called one API 146 times in a minute (reliability suite,
+// load scenario). Families are named by Family.Key, their windows by Limits.Plan.
 type SharedBudget interface {
 	// TakeBudget takes one call of family, at once or scheduled wait ahead (a Retry-After
 	// pause included), from the reserve of a window when reserved and it has a call now. A
