@@ -56,6 +56,67 @@ func DefaultLimits() Limits {
 	return l
 }
 
+// Bucket is a token bucket: Burst calls at once, then one more every Every.
+type Bucket struct {
+	Burst int
+	Every time.Duration
+}
+
+// WindowPlan is how one window is enforced: Shared, which every call takes, and Reserve (a
+// zero Burst when the window is too small to split), which only approved actions and their
+// follow-up take, Reserved calls of each window. Their bursts and refills together never let
+// more than Window.Count calls through in any span of Window.Per.
+type WindowPlan struct {
+	Window          Window
+	Reserved        int
+	Shared, Reserve Bucket
+}
+
+// Plan returns each limited family's windows as buckets: what the local limiter enforces, and
+// what a SharedBudget is given (cmd/mdebot passes it to the store), so both enforce the same.
+func (l Limits) Plan() map[Family][]WindowPlan {
+	out := map[Family][]WindowPlan{}
+	for fam, windows := range l {
+		for _, w := range windows {
+			if w.Count <= 0 || w.Per <= 0 {
+				continue
+			}
+			p := WindowPlan{Window: w}
+			if w.Count >= 2*ReservedShare {
+				p.Reserved = w.Count / ReservedShare
+				p.Reserve = bucketOf(p.Reserved, w.Per)
+			}
+			p.Shared = bucketOf(w.Count-p.Reserved, w.Per)
+			out[fam] = append(out[fam], p)
+		}
+	}
+	return out
+}
+
+// bucketOf lets through at most count calls in any span of per: a burst of half the count
+// serves chat's bursts (a device card is several calls) and the refill of the other half a
+// steady load; with a burst of 1 the refill is the full count.
+func bucketOf(count int, per time.Duration) Bucket {
+	burst := max(1, count/2)
+	refill := count - burst
+	if burst == 1 {
+		refill = count
+	}
+	return Bucket{Burst: burst, Every: per / time.Duration(refill)}
+}
+
+// divided is l with every window's count divided by n (at least 1 call each): one replica's
+// share when the budgets it shares with n-1 others cannot be reached.
+func (l Limits) divided(n int) Limits {
+	out := Limits{}
+	for fam, windows := range l {
+		for _, w := range windows {
+			out[fam] = append(out[fam], Window{Count: max(1, w.Count/max(1, n)), Per: w.Per})
+		}
+	}
+	return out
+}
+
 // Unlimited has no client-side limits (tests and benchmarks against a fake).
 func Unlimited() Limits { return Limits{} }
 
@@ -72,6 +133,12 @@ type BudgetStats struct {
 	Requests int64 // tries that passed
 	Delayed  int64 // tries that waited
 	FromRes  int64 // tries of approved actions served from the reserve
+	// Shared: the budget is kept in Redis for every replica (NewSharedLimiter); the counters
+	// above are this replica's own tries.
+	Shared bool
+	// LocalShare, when above 0: Redis cannot be reached and this replica keeps 1/LocalShare of
+	// the budget (LocalShare replicas were seen last).
+	LocalShare int
 }
 
 // String is the budget in a line, e.g. "100/min, 1500/h (20/min reserved for approved actions)".
@@ -90,6 +157,12 @@ func (b BudgetStats) String() string {
 	s := strings.Join(parts, ", ")
 	if b.Reserved > 0 {
 		s += fmt.Sprintf(" (%d/min reserved for approved actions)", b.Reserved)
+	}
+	switch {
+	case b.LocalShare > 0:
+		s += fmt.Sprintf(", shared by the replicas but Redis is unreachable: this replica keeps 1/%d of it", b.LocalShare)
+	case b.Shared:
+		s += ", shared by every replica through Redis"
 	}
 	return s
 }

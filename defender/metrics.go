@@ -51,7 +51,7 @@ func NewMetrics(r prometheus.Registerer) *Metrics {
 	}
 	if r != nil {
 		budget := prometheus.NewDesc("mdebot_api_budget_remaining",
-			"Calls of an endpoint family that the client-side rate limiter lets through now without waiting, per window of the family's budget (1m, 1h), reserve for approved actions included.",
+			"Calls of an endpoint family that the client-side rate limiter lets through now without waiting, per window of the family's budget (1m, 1h), reserve for approved actions included; with several replicas, the budget they share in Redis.",
 			[]string{"api", "family", "window"}, nil)
 		r.MustRegister(m.requests, m.waits, m.waitSecs, m.throttled, budgetCollector{m, budget})
 	}
@@ -131,19 +131,17 @@ func (c budgetCollector) Collect(ch chan<- prometheus.Metric) {
 	c.m.mu.Lock()
 	ls := append([]apiLimiter(nil), c.m.limiters...)
 	c.m.mu.Unlock()
-	now := time.Now()
 	for _, al := range ls {
 		for _, f := range Families {
 			b := al.l.budgets[f]
 			if b == nil {
 				continue
 			}
+			levels := al.l.levels(f)
 			for i, w := range b.windows {
-				left := b.shared[i].TokensAt(now)
-				if rb := b.reserved[i]; rb != nil {
-					left += rb.TokensAt(now)
+				if i < len(levels) {
+					ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, max(0, levels[i]), al.api, f.label(), windowLabel(w.Per))
 				}
-				ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, max(0, left), al.api, f.label(), windowLabel(w.Per))
 			}
 		}
 	}

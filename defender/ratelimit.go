@@ -2,7 +2,6 @@ package defender
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,14 +12,17 @@ import (
 )
 
 // Limiter is a client-side rate limiter shared by every caller of a Client, with one budget
-// per family. Each window of a budget is two token buckets: a reserve of a fifth of the window
-// that only reserved calls (Client.Reserved) may take, and the rest that every call takes; their
-// bursts and refills together never exceed Count calls in any span of Per. When MDE answers 429
-// (or 503) with Retry-After, every caller waits until then, not just the one throttled.
+// per family. Each window of a budget is two token buckets (Limits.Plan): a reserve of a fifth
+// of the window that only reserved calls (Client.Reserved) may take, and the rest that every
+// call takes; their bursts and refills together never exceed Count calls in any span of Per.
+// When MDE answers 429 (or 503) with Retry-After, every caller waits until then, not just the
+// one throttled. NewLimiter keeps the buckets in this process; NewSharedLimiter keeps them in
+// Redis for every replica (sharedbudget.go), pauses included.
 //
 // It is an azcore per-retry policy: every try, retries included, passes through it.
 type Limiter struct {
 	budgets map[Family]*budget
+	shared  *sharing // nil: the budgets are this process's alone
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -46,59 +48,45 @@ type LimiterStats struct {
 	Budgets []BudgetStats
 }
 
-// NewLimiter returns a limiter enforcing limits.
+// NewLimiter returns a limiter enforcing limits in this process only (one replica, the
+// embedded store); NewSharedLimiter shares them between replicas.
 func NewLimiter(limits Limits) *Limiter {
 	l := &Limiter{budgets: map[Family]*budget{}}
-	for fam, windows := range limits {
+	for fam, plans := range limits.Plan() {
 		b := &budget{stats: BudgetStats{Family: fam}}
-		for _, w := range windows {
-			if w.Count <= 0 || w.Per <= 0 {
-				continue
-			}
-			res := 0
-			if w.Count >= 2*ReservedShare {
-				res = w.Count / ReservedShare
-			}
-			b.windows = append(b.windows, w)
-			b.shared = append(b.shared, bucket(w.Count-res, w.Per))
+		for _, p := range plans {
+			b.windows = append(b.windows, p.Window)
+			b.shared = append(b.shared, rate.NewLimiter(rate.Every(p.Shared.Every), p.Shared.Burst))
 			var rb *rate.Limiter
-			if res > 0 {
-				rb = bucket(res, w.Per)
-				if w.Per == time.Minute {
-					b.stats.Reserved = res
+			if p.Reserve.Burst > 0 {
+				rb = rate.NewLimiter(rate.Every(p.Reserve.Every), p.Reserve.Burst)
+				if p.Window.Per == time.Minute {
+					b.stats.Reserved = p.Reserved
 				}
 			}
 			b.reserved = append(b.reserved, rb)
 		}
-		if len(b.windows) > 0 {
-			b.stats.Windows = b.windows
-			l.budgets[fam] = b
-		}
+		b.stats.Windows = b.windows
+		l.budgets[fam] = b
 	}
 	return l
-}
-
-// bucket lets through at most count calls in any span of per: a burst of half the count serves
-// chat's bursts (a device card is several calls) and the refill of the other half a steady
-// load; with a burst of 1 the refill is the full count.
-func bucket(count int, per time.Duration) *rate.Limiter {
-	burst := max(1, count/2)
-	refill := rate.Limit(float64(count-burst) / per.Seconds())
-	if burst == 1 {
-		refill = rate.Limit(float64(count) / per.Seconds())
-	}
-	return rate.NewLimiter(refill, burst)
 }
 
 // Stats returns a snapshot of the counters.
 func (l *Limiter) Stats() LimiterStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	share := 0
+	if l.shared != nil {
+		share = l.shared.localShare()
+	}
 	s := l.stats
 	s.Budgets = nil
 	for _, f := range Families {
 		if b, ok := l.budgets[f]; ok {
-			s.Budgets = append(s.Budgets, b.stats)
+			bs := b.stats
+			bs.LocalShare = share
+			s.Budgets = append(s.Budgets, bs)
 		}
 	}
 	return s
@@ -128,39 +116,20 @@ func (l *Limiter) wait(ctx context.Context, fam Family, reserved bool) (time.Dur
 			return 0, err
 		}
 	}
-	now := time.Now()
-	var res []*rate.Reservation
-	var delay time.Duration
-	fromReserve := false
-	b := l.budgets[fam]
-	if b != nil {
-		for i, shared := range b.shared {
-			if rb := b.reserved[i]; reserved && rb != nil {
-				if r := rb.ReserveN(now, 1); r.OK() && r.DelayFrom(now) == 0 {
-					res, fromReserve = append(res, r), true
-					continue
-				} else {
-					r.CancelAt(now)
-				}
-			}
-			r := shared.ReserveN(now, 1)
-			if !r.OK() {
-				cancelAll(res, now)
-				return 0, fmt.Errorf("defender: rate limiter cannot grant a call")
-			}
-			res = append(res, r)
-			delay = max(delay, r.DelayFrom(now))
-		}
+	var t taken
+	var err error
+	if l.shared != nil && l.budgets[fam] != nil { // an unlimited family costs no round trip
+		t, err = l.shared.take(ctx, fam, reserved)
+	} else {
+		t, err = l.takeLocal(ctx, fam, reserved)
 	}
-	if delay > 0 {
+	if err != nil {
+		return 0, err
+	}
+	if t.delay > 0 {
 		delayed = true
-		if dl, ok := ctx.Deadline(); ok && dl.Before(now.Add(delay)) {
-			cancelAll(res, now)
-			return 0, fmt.Errorf("defender: rate limit (%s): the next call is allowed in %s, after the deadline: %w",
-				fam, delay.Round(time.Millisecond), context.DeadlineExceeded)
-		}
-		if err := sleepCtx(ctx, delay); err != nil {
-			cancelAll(res, time.Now())
+		if err := sleepCtx(ctx, t.delay); err != nil {
+			t.cancel(time.Now())
 			return 0, err
 		}
 	}
@@ -174,12 +143,12 @@ func (l *Limiter) wait(ctx context.Context, fam Family, reserved bool) (time.Dur
 		l.stats.Delayed++
 		l.stats.Waited += waited
 	}
-	if b != nil {
+	if b := l.budgets[fam]; b != nil {
 		b.stats.Requests++
 		if delayed {
 			b.stats.Delayed++
 		}
-		if fromReserve {
+		if t.fromReserve {
 			b.stats.FromRes++
 		}
 	}
@@ -203,13 +172,16 @@ func (l *Limiter) send(req *policy.Request, m *apiMetrics) (*http.Response, erro
 	resp, err := req.Next()
 	m.replied(fam, resp, err)
 	if err == nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		l.observe(resp)
+		if d := l.observe(resp); d > 0 && l.shared != nil {
+			l.shared.pause(ctx, d)
+		}
 	}
 	return resp, err
 }
 
-// observe records a throttling reply and pauses every caller for its Retry-After.
-func (l *Limiter) observe(resp *http.Response) {
+// observe records a throttling reply and pauses every caller of this limiter for its
+// Retry-After, which it returns.
+func (l *Limiter) observe(resp *http.Response) time.Duration {
 	now := time.Now()
 	d := retryAfter(resp.Header, now)
 	l.mu.Lock()
@@ -221,6 +193,7 @@ func (l *Limiter) observe(resp *http.Response) {
 		l.pausedUntil = until
 		l.stats.PausedUntil = until
 	}
+	return d
 }
 
 // familyOf sorts an endpoint into its family by method and path.
@@ -260,12 +233,6 @@ func withReserved(ctx context.Context) context.Context {
 }
 
 func isReserved(ctx context.Context) bool { v, _ := ctx.Value(reservedKey{}).(bool); return v }
-
-func cancelAll(res []*rate.Reservation, now time.Time) {
-	for _, r := range res {
-		r.CancelAt(now)
-	}
-}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

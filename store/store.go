@@ -1,6 +1,7 @@
 // Package store keeps mdebot's shared state in Redis behind domain words:
 // dedup claims for alerts and events, and the base that approvals, alert
-// message references, the audit stream and the leader lock build on.
+// message references, the audit stream, the leader lock and the MDE rate
+// budgets that replicas share (budgets.go) build on.
 //
 // Open turns REDIS_URL into a client (single node, Sentinel or Cluster);
 // StartEmbedded runs an in-process Redis-compatible server for a single

@@ -29,23 +29,25 @@ import (
 // app is the wired bot: every long-lived part, built in dependency order by newApp and torn down
 // in reverse by close.
 type app struct {
-	cfg     *Config
-	log     *slog.Logger
-	cred    azcore.TokenCredential
-	mde     *defender.Client
-	graph   *defender.Client // hunting on Microsoft Graph; nil with MDEBOT_HUNT_API=mde
-	rdb     redis.UniversalClient
-	store   *store.Store
-	slack   *slack.Client
-	socket  *socketmode.Client
-	health  *socket.Health
-	bot     *socket.Bot
-	http    *http.Server
-	httpLn  net.Listener
-	cleanup []func()
-	appr    approvalWiring
-	alerts  *alerts.Poller
-	chans   *channelWatch
+	cfg   *Config
+	log   *slog.Logger
+	cred  azcore.TokenCredential
+	mde   *defender.Client
+	graph *defender.Client // hunting on Microsoft Graph; nil with MDEBOT_HUNT_API=mde
+	rdb   redis.UniversalClient
+	store *store.Store
+	// sharedRedis: replicas may share a.rdb (REDIS_URL or a test's Redis), not the embedded store.
+	sharedRedis bool
+	slack       *slack.Client
+	socket      *socketmode.Client
+	health      *socket.Health
+	bot         *socket.Bot
+	http        *http.Server
+	httpLn      net.Listener
+	cleanup     []func()
+	appr        approvalWiring
+	alerts      *alerts.Poller
+	chans       *channelWatch
 	// metrics is the registry /metrics serves; cmdMetrics the commands' share of it.
 	metrics    *prometheus.Registry
 	cmdMetrics *commands.Metrics
@@ -88,23 +90,22 @@ func newApp(ctx context.Context, cfg *Config, log *slog.Logger, sm seams) (_ *ap
 	if a.cred, err = newCredential(cfg, sm.transport); err != nil {
 		return nil, err
 	}
-	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope()), defender.WithMetrics(apiMetrics)}
-	if sm.transport != nil {
-		mdeOpts = append(mdeOpts, defender.WithTransport(sm.transport))
-	}
-	if sm.limits != nil {
-		mdeOpts = append(mdeOpts, defender.WithLimiter(defender.NewLimiter(sm.limits)))
-	}
-	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
-		return nil, err
-	}
-	if a.graph, err = newGraphClient(cfg, a.cred, sm, apiMetrics); err != nil {
-		return nil, err
-	}
+	// Redis first: the MDE and Graph budgets live there (wire_budgets.go).
 	if err = a.openRedis(ctx); err != nil {
 		return nil, err
 	}
 	store.InstrumentRedis(a.rdb, a.metrics)
+	mdeOpts := []defender.Option{defender.WithBaseURL(cfg.DefenderURL()), defender.WithScope(cfg.Scope()), defender.WithMetrics(apiMetrics),
+		defender.WithLimiter(a.limiter("mde", sm.limits))}
+	if sm.transport != nil {
+		mdeOpts = append(mdeOpts, defender.WithTransport(sm.transport))
+	}
+	if a.mde, err = defender.New(a.cred, mdeOpts...); err != nil {
+		return nil, err
+	}
+	if a.graph, err = newGraphClient(cfg, a.cred, sm, apiMetrics, a.limiter("graph", sm.limits)); err != nil {
+		return nil, err
+	}
 	a.slack = slack.New(cfg.SlackBotToken,
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionAppLevelToken(cfg.SlackAppToken),
@@ -164,7 +165,7 @@ func (a *app) workersMoving(context.Context) error {
 // openRedis connects to REDIS_URL, or starts the embedded store when it is unset.
 func (a *app) openRedis(ctx context.Context) error {
 	if rdb := a.appr.redis; rdb != nil { // a test's shared Redis, which the test closes
-		a.rdb, a.store = rdb, store.New(rdb, a.cfg.RedisPrefix, a.appr.storeOptions()...)
+		a.rdb, a.store, a.sharedRedis = rdb, store.New(rdb, a.cfg.RedisPrefix, a.appr.storeOptions()...), true
 		return nil
 	}
 	if a.cfg.RedisURL == "" {
@@ -181,7 +182,7 @@ func (a *app) openRedis(ctx context.Context) error {
 			return fmt.Errorf("connect to REDIS_URL: %w", err)
 		}
 		a.cleanup = append(a.cleanup, func() { _ = rdb.Close() })
-		a.rdb = rdb
+		a.rdb, a.sharedRedis = rdb, true
 	}
 	a.store = store.New(a.rdb, a.cfg.RedisPrefix, a.appr.storeOptions()...)
 	return nil

@@ -6,19 +6,16 @@ import (
 )
 
 // newGraphClient builds the Microsoft Graph client that hunt uses (MDEBOT_HUNT_API=graph, the
-// default): the same credential as MDE, its own pipeline, bearer policy and rate limiter, the
+// default): the same credential as MDE, its own pipeline, bearer policy and rate limiter (lim), the
 // host MDEBOT_GRAPH_URL or the cloud's, and always the cloud's Graph scope. It is nil with
 // MDEBOT_HUNT_API=mde, when hunt stays on the retiring MDE API.
-func newGraphClient(cfg *Config, cred azcore.TokenCredential, sm seams, m *defender.Metrics) (*defender.Client, error) {
+func newGraphClient(cfg *Config, cred azcore.TokenCredential, sm seams, m *defender.Metrics, lim *defender.Limiter) (*defender.Client, error) {
 	if !cfg.HuntOnGraph() {
 		return nil, nil
 	}
-	opts := []defender.Option{defender.WithBaseURL(cfg.GraphURL()), defender.WithScope(cfg.GraphScope()), defender.WithMetrics(m)}
+	opts := []defender.Option{defender.WithBaseURL(cfg.GraphURL()), defender.WithScope(cfg.GraphScope()), defender.WithMetrics(m), defender.WithLimiter(lim)}
 	if sm.transport != nil {
 		opts = append(opts, defender.WithTransport(sm.transport))
-	}
-	if sm.limits != nil {
-		opts = append(opts, defender.WithLimiter(defender.NewLimiter(sm.limits)))
 	}
 	return defender.NewGraph(cred, opts...)
 }
