@@ -29,28 +29,28 @@ import (
 // app is the wired bot: every long-lived part, built in dependency order by newApp and torn down
 // in reverse by close.
 type app struct {
-	cfg   *Config
-	log   *slog.Logger
-	cred  azcore.TokenCredential
-	mde   *defender.Client
-	graph *defender.Client // hunting on Microsoft Graph; nil with MDEBOT_HUNT_API=mde
-	rdb   redis.UniversalClient
-	store *store.Store
-	// sharedRedis: replicas may share a.rdb (REDIS_URL or a test's Redis), not the embedded store.
-	sharedRedis bool
-	slack       *slack.Client
-	socket      *socketmode.Client
-	health      *socket.Health
-	bot         *socket.Bot
-	http        *http.Server
-	httpLn      net.Listener
-	cleanup     []func()
-	appr        approvalWiring
-	alerts      *alerts.Poller
-	chans       *channelWatch
+	cfg     *Config
+	log     *slog.Logger
+	cred    azcore.TokenCredential
+	mde     *defender.Client
+	graph   *defender.Client // hunting on Microsoft Graph; nil with MDEBOT_HUNT_API=mde
+	rdb     redis.UniversalClient
+	store   *store.Store
+	slack   *slack.Client
+	socket  *socketmode.Client
+	health  *socket.Health
+	bot     *socket.Bot
+	http    *http.Server
+	httpLn  net.Listener
+	cleanup []func()
+	appr    approvalWiring
+	alerts  *alerts.Poller
+	chans   *channelWatch
 	// metrics is the registry /metrics serves; cmdMetrics the commands' share of it.
 	metrics    *prometheus.Registry
 	cmdMetrics *commands.Metrics
+	// sharedRedis: replicas may share rdb (REDIS_URL or a test's Redis), not the embedded store.
+	sharedRedis bool
 }
 
 // newLogger builds the process logger from the configuration.
